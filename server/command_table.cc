@@ -1,0 +1,103 @@
+#include "server/command_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "server/errors.h"
+#include "server/server.h"
+
+namespace groupd {
+
+void CommandTable::Add(CommandSpec spec) {
+  std::string name = spec.name;
+  index_[name] = specs_.size();
+  specs_.push_back(std::move(spec));
+}
+
+const CommandSpec* CommandTable::Find(std::string_view lower_name) const {
+  auto it = index_.find(lower_name);
+  return it == index_.end() ? nullptr : &specs_[it->second];
+}
+
+const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view lower_name) {
+  for (const auto& sub : container.subcommands) {
+    if (sub.name == lower_name) return &sub;
+  }
+  return nullptr;
+}
+
+namespace {
+
+bool ArityOk(int arity, size_t argc) {
+  return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+// Lower-cases s into buf, a reused buffer, and returns a view of it.
+std::string_view Lower(std::string_view s, std::string* buf) {
+  buf->assign(s);
+  std::transform(buf->begin(), buf->end(), buf->begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return *buf;
+}
+
+void ReplyUnknownCommand(CommandContext& ctx) {
+  // Redis quotes the first arguments, up to about 128 bytes of them.
+  std::string args;
+  for (size_t i = 1; i < ctx.args.size() && args.size() < 128; i++) {
+    size_t room = 128 - args.size();
+    args += fmt::format("'{}' ", ctx.args[i].substr(0, room));
+  }
+  ctx.reply.Error(
+      fmt::format(fmt::runtime(errors::kUnknownCommandFmt), ctx.args[0].substr(0, 128), args));
+}
+
+}  // namespace
+
+void Server::Execute(Client& c, std::span<const std::string_view> args) {
+  stats_.total_commands++;
+  c.commands_processed++;
+  c.last_interaction_ms = NowMs();
+  CommandContext ctx{*this, c, args, c.writer};
+
+  static thread_local std::string lower_buf;
+  const CommandSpec* spec = commands_.Find(Lower(args[0], &lower_buf));
+  if (spec == nullptr) {
+    ReplyUnknownCommand(ctx);
+    return;
+  }
+  if (!ArityOk(spec->arity, args.size())) {
+    c.writer.Error(fmt::format(fmt::runtime(errors::kWrongArityFmt), spec->name));
+    return;
+  }
+  std::string fullname;
+  if (!spec->subcommands.empty()) {
+    const CommandSpec* sub = FindSubcommand(*spec, Lower(args[1], &lower_buf));
+    if (sub == nullptr) {
+      std::string upper = spec->name;
+      std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+      c.writer.Error(fmt::format(fmt::runtime(errors::kUnknownSubcommandFmt),
+                                 args[1].substr(0, 128), upper));
+      return;
+    }
+    fullname = spec->name + "|" + sub->name;
+    if (!ArityOk(sub->arity, args.size())) {
+      c.writer.Error(fmt::format(fmt::runtime(errors::kWrongArityFmt), fullname));
+      return;
+    }
+    spec = sub;
+  }
+  if (AuthRequired(c) && !(spec->flags & kCmdNoAuth)) {
+    c.writer.Error(errors::kNoAuth);
+    return;
+  }
+  if (c.proto() == 2 && c.subscription_count() > 0 && !(spec->flags & kCmdAllowedWhenSubscribed)) {
+    c.writer.Error(fmt::format(fmt::runtime(errors::kSubscribedContextFmt),
+                               fullname.empty() ? spec->name : fullname));
+    return;
+  }
+  c.last_command = fullname.empty() ? spec->name : fullname;
+  spec->handler(ctx);
+}
+
+}  // namespace groupd

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/resp_writer.h"
+#include "server/shard_table.h"
+
+namespace groupd {
+
+class Server;
+class Client;
+
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1 << 0,
+  kCmdReadonly = 1 << 1,
+  kCmdPubSub = 1 << 2,
+  kCmdAdmin = 1 << 3,
+  kCmdAllowedWhenSubscribed = 1 << 4,  // Allowed on a RESP2 connection in subscribed mode.
+  kCmdNoAuth = 1 << 5,                 // Allowed before authentication.
+  kCmdFast = 1 << 6,
+  kCmdLoading = 1 << 7,
+  kCmdStale = 1 << 8,
+};
+
+// Everything a handler may use. args[0] is the command name as the client sent it.
+struct CommandContext {
+  Server& server;
+  Client& client;
+  std::span<const std::string_view> args;
+  protocol::ReplyWriter& reply;
+};
+
+using CommandHandler = void (*)(CommandContext& ctx);
+
+// One entry of the declarative command table. The documentation fields feed COMMAND INFO and
+// COMMAND DOCS, which redis-cli uses for its hints.
+struct CommandSpec {
+  std::string name;  // Lower case.
+  int arity;         // Negative: at least -arity arguments, as in Redis.
+  uint32_t flags;
+  CommandHandler handler;  // Null for a container whose subcommands do the work.
+  std::string summary;
+  std::string syntax;  // Argument synopsis shown by redis-cli hints, e.g. "key [CLUSTER c]".
+  std::string group = "groupd";  // Redis command group ("connection", "server", "pubsub"...).
+  std::string since = "0.1.0";
+  int first_key = 0, last_key = 0, key_step = 0;
+  std::vector<CommandSpec> subcommands;
+};
+
+// Commands by lower-case name. Families add themselves through RegisterXCommands(), called from
+// RegisterAllCommands() in one place.
+class CommandTable {
+ public:
+  void Add(CommandSpec spec);
+  // name must already be lower case.
+  const CommandSpec* Find(std::string_view lower_name) const;
+  const std::vector<CommandSpec>& all() const { return specs_; }
+
+ private:
+  std::vector<CommandSpec> specs_;
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> index_;
+};
+
+// Finds a subcommand of container by (lower-case) name.
+const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view lower_name);
+
+// Registers every command family.
+void RegisterAllCommands(CommandTable& table);
+
+}  // namespace groupd

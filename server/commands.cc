@@ -1,0 +1,15 @@
+#include "server/command_table.h"
+#include "server/commands.h"
+
+namespace groupd {
+
+void RegisterAllCommands(CommandTable& table) {
+  RegisterConnectionCommands(table);
+  RegisterAdminCommands(table);
+  RegisterRegistryCommands(table);
+  RegisterGroupCommands(table);
+  RegisterPubSubCommands(table);
+  RegisterClusterCommands(table);
+}
+
+}  // namespace groupd

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace groupd {
+
+// Output buffer limits of one client class, as in Redis's client-output-buffer-limit.
+struct OutputLimit {
+  uint64_t hard = 0;          // Bytes; 0 = none.
+  uint64_t soft = 0;          // Bytes; 0 = none.
+  int64_t soft_seconds = 0;   // How long the soft limit may be passed.
+};
+
+// Every option groupd has, with its default. docs/CONFIG.md documents each one; the option table
+// in config.cc is the single source of names, defaults and which options CONFIG SET may change.
+struct Config {
+  std::string bind = "127.0.0.1";
+  int port = 6380;
+  int peer_port = -1;  // -1: port + 10000 (0 picks an ephemeral port).
+  std::string node_name;  // Empty: "<hostname>:<port>".
+  int shards = 8;
+  std::string loglevel = "info";
+  std::string logfile;  // Empty: standard output.
+  std::string requirepass;
+  int64_t maxclients = 10000;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t proto_max_multibulk_len = 1024 * 1024;
+  int64_t proto_inline_max_size = 64 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  OutputLimit obuf_normal{0, 0, 0};
+  OutputLimit obuf_pubsub{32 * 1024 * 1024, 8 * 1024 * 1024, 60};
+  std::vector<std::string> extract_meta;  // Empty: reads return every field.
+  int64_t max_key_len = 4096;
+  int64_t max_meta_fields = 64;
+  int64_t max_meta_bytes = 64 * 1024;
+  std::string ports_file;  // If set, "<port> <peer-port>\n" is written there once listening.
+  // Replication (see replication/).
+  std::string seeds;
+  std::string cluster_secret;
+  int64_t peer_timeout_ms = 5000;
+  int64_t heartbeat_interval_ms = 500;
+  int64_t seed_resolve_interval_ms = 5000;
+  int64_t replicated_sender_buffer_size = 64;
+  int64_t replicated_sender_flush_interval_ms = 5;
+  int64_t replicated_pg_receiver_buffer_size = 64;
+  int64_t replicated_pg_receiver_flush_interval_ms = 5;
+  int64_t replicated_registry_receiver_buffer_size = 64;
+  int64_t replicated_registry_receiver_flush_interval_ms = 5;
+  int64_t replicated_pg_receiver_local_request_quota = 8;
+  int64_t busy_dist_retry_attempts = 300;
+  int64_t busy_dist_retry_interval_ms = 1000;
+  int64_t peer_output_buffer_limit = 256LL * 1024 * 1024;
+  std::string resolve_registry_conflict = "oldest";
+  std::string conflict_action = "kill";
+
+  int EffectivePeerPort() const { return peer_port < 0 ? port + 10000 : peer_port; }
+};
+
+// Result of setting an option: empty on success, else Redis-style error text (without "ERR ").
+using ConfigError = std::optional<std::string>;
+
+struct OptionInfo {
+  std::string_view name;
+  bool runtime;  // CONFIG SET may change it.
+};
+
+// Sets option `name` from its textual value(s). `at_runtime` rejects options that cannot change
+// while running. Names are case-insensitive; values as in redis.conf (memory units kb/mb/gb).
+ConfigError SetOption(Config& config, std::string_view name, std::string_view value,
+                      bool at_runtime);
+
+// Current value of an option as text, or nullopt for an unknown name.
+std::optional<std::string> GetOption(const Config& config, std::string_view name);
+
+const std::vector<OptionInfo>& AllOptions();
+
+// Parses a redis.conf-style file ("name value ..." per line, '#' comments, quotes allowed).
+// Returns an error naming the line on failure.
+ConfigError LoadConfigFile(Config& config, const std::string& path);
+
+// Applies argv: "--option value" pairs, a leading config-file path, and "--port N" style
+// shorthands. Returns an error message on failure.
+ConfigError ParseCommandLine(Config& config, int argc, char** argv);
+
+// Parses "512mb"-style sizes as redis.conf does.
+std::optional<int64_t> ParseMemory(std::string_view s);
+
+// Splits a config line into words with redis.conf quoting rules; nullopt on unbalanced quotes.
+std::optional<std::vector<std::string>> SplitConfigLine(std::string_view line);
+
+}  // namespace groupd

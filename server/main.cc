@@ -1,0 +1,67 @@
+// groupd: a cluster-wide registry and process groups behind the Redis protocol.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "replication/replication.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/network.h"
+#include "server/server.h"
+#include "server/uv_loop.h"
+
+int main(int argc, char** argv) {
+  using namespace groupd;
+  signal(SIGPIPE, SIG_IGN);
+
+  Config config;
+  if (auto err = ParseCommandLine(config, argc, argv)) {
+    fprintf(stderr, "groupd: %s\n", err->c_str());
+    return 1;
+  }
+  if (!InitLogging(config.logfile, config.loglevel)) {
+    fprintf(stderr, "groupd: cannot open log file '%s'\n", config.logfile.c_str());
+    return 1;
+  }
+
+  uvw::Loop loop;
+  Server server(config);
+  Network network(server, loop);
+  replication::Replication replication(server, loop);
+  if (!network.Start() || !replication.Start()) return 1;
+
+  GD_LOG_INFO("groupd {} node '{}' incarnation {} ready on {}:{} (peer port {})", GROUPD_VERSION,
+              server.node_name(), server.incarnation(), config.bind, network.port(),
+              replication.peer_port());
+  if (!config.ports_file.empty()) {
+    // Written whole to a temporary name first, so a reader never sees half a line.
+    std::string tmp = config.ports_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << network.port() << " " << replication.peer_port() << "\n";
+    }
+    std::rename(tmp.c_str(), config.ports_file.c_str());
+  }
+
+  bool stopping = false;
+  auto shutdown = [&] {
+    if (stopping) return;
+    stopping = true;
+    GD_LOG_INFO("shutting down");
+    replication.Shutdown();
+    network.CloseAll(Reason::kShutdown);
+    loop.Stop();
+  };
+  // SHUTDOWN runs inside a client's command: finish that turn first, then close everything.
+  uvw::Timer shutdown_timer(loop);
+  server.on_shutdown = [&] { shutdown_timer.Start(0, 0, shutdown); };
+  server.on_loglevel_change = [] {};
+  uvw::Signal sigterm(loop), sigint(loop);
+  sigterm.Start(SIGTERM, shutdown);
+  sigint.Start(SIGINT, shutdown);
+
+  loop.Run();
+  GD_LOG_INFO("bye");
+  return 0;
+}

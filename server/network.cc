@@ -1,0 +1,178 @@
+#include "server/network.h"
+
+#include "protocol/resp_parser.h"
+#include "server/log.h"
+
+namespace groupd {
+
+// One client connection: socket, input buffer, parser and the Client the core sees.
+class Connection : public ClientTransport {
+ public:
+  Connection(Network& net, Server& server, std::unique_ptr<uvw::TcpStream> stream)
+      : net_(net), server_(server), stream_(std::move(stream)), client_(server.NextClientId()) {
+    client_.transport = this;
+    client_.addr = stream_->peer_address();
+    client_.laddr = stream_->local_address();
+    client_.fd = stream_->fd();
+  }
+
+  // Returns false when the client was refused (maxclients); it is then closed after the error.
+  bool Start() {
+    stream_->SetNoDelay(true);
+    bool ok = server_.AttachClient(&client_);
+    attached_ = ok;
+    stream_->StartRead([this](std::string_view data) { OnData(data); },
+                       [this](int status) { OnEnd(status); });
+    server_.MarkPending(client_);
+    return ok;
+  }
+
+  void Flush(Client& c) override {
+    if (closing_) return;
+    if (c.close_asap) {
+      Close();
+      return;
+    }
+    if (!c.out.empty()) {
+      server_.stats().net_output_bytes += c.out.size();
+      stream_->Write(c.out);
+      // Keep the capacity: the next replies reuse it.
+      c.out.clear();
+      if (c.out.capacity() > kMaxIdleBuffer) c.out.shrink_to_fit();
+    }
+    c.inflight_bytes = stream_->pending_bytes();
+    if (c.inflight_bytes > 0) server_.CheckOutputLimits(c);
+    if (c.close_asap) {
+      Close();
+    } else if (c.close_after_reply) {
+      stream_->StopRead();
+      stream_->OnDrained([this] { Close(); });
+    }
+  }
+
+  void Close() {
+    if (closing_) return;
+    closing_ = true;
+    if (attached_) server_.DetachClient(&client_);
+    net_.Remove(this);  // Frees this.
+  }
+
+  Client& client() { return client_; }
+
+ private:
+  static constexpr size_t kMaxIdleBuffer = 1024 * 1024;
+
+  void OnData(std::string_view data) {
+    server_.stats().net_input_bytes += data.size();
+    if (client_.close_after_reply || client_.close_asap) return;
+    // Parse straight from the read buffer when nothing is left over from before; only an
+    // incomplete tail is copied into in_.
+    std::string_view buf = data;
+    if (!in_.empty()) {
+      in_.append(data);
+      buf = in_;
+    }
+    size_t consumed = 0;
+    while (!client_.close_after_reply && !client_.close_asap) {
+      auto r = parser_.Parse(buf.substr(consumed), server_.LimitsFor(client_));
+      if (r == protocol::ParseResult::kIncomplete) break;
+      if (r == protocol::ParseResult::kError) {
+        server_.stats().protocol_errors++;
+        GD_LOG_VERBOSE("protocol error from client id={} addr={}: {}", client_.id, client_.addr,
+                       parser_.error());
+        client_.writer.Error(std::string("ERR ") + std::string(parser_.error()));
+        client_.close_after_reply = true;
+        consumed = buf.size();
+        break;
+      }
+      size_t n = parser_.consumed();
+      if (r == protocol::ParseResult::kCommand) server_.Execute(client_, parser_.args());
+      consumed += n;
+    }
+    if (buf.data() == in_.data()) {
+      in_.erase(0, consumed);
+    } else {
+      in_.assign(buf.substr(consumed));
+    }
+    client_.query_buffer_bytes = in_.size();
+    if (static_cast<int64_t>(in_.size()) > server_.config().client_query_buffer_limit) {
+      server_.stats().query_buffer_disconnects++;
+      GD_LOG_INFO("closing client id={} addr={} that reached max query buffer length ({} bytes)",
+                  client_.id, client_.addr, in_.size());
+      in_.clear();
+      client_.close_asap = true;
+    }
+    if (in_.capacity() > kMaxIdleBuffer && in_.size() < kMaxIdleBuffer / 4) in_.shrink_to_fit();
+    server_.MarkPending(client_);
+  }
+
+  void OnEnd(int status) {
+    if (status != 0) GD_LOG_VERBOSE("client id={} read error: {}", client_.id,
+                                    uvw::ErrorName(status));
+    Close();
+  }
+
+  Network& net_;
+  Server& server_;
+  std::unique_ptr<uvw::TcpStream> stream_;
+  Client client_;
+  protocol::RequestParser parser_;
+  std::string in_;
+  bool attached_ = false;
+  bool closing_ = false;
+};
+
+Network::Network(Server& server, uvw::Loop& loop)
+    : server_(server), loop_(loop), prepare_(loop), cron_(loop) {}
+
+Network::~Network() = default;
+
+bool Network::Start() {
+  const Config& cfg = server_.config();
+  int status = 0;
+  listener_ = uvw::TcpListener::Listen(
+      loop_, cfg.bind, cfg.port,
+      [this](std::unique_ptr<uvw::TcpStream> s) { Accept(std::move(s)); }, &status);
+  if (!listener_) {
+    GD_LOG_WARN("cannot listen on {}:{}: {}", cfg.bind, cfg.port, uvw::ErrorName(status));
+    return false;
+  }
+  prepare_.Start([this] { FlushPending(); });
+  cron_.Start(100, 100, [this] { server_.Cron(Server::NowMs()); });
+  return true;
+}
+
+int Network::port() const { return listener_ ? listener_->port() : 0; }
+
+void Network::Accept(std::unique_ptr<uvw::TcpStream> stream) {
+  auto conn = std::make_unique<Connection>(*this, server_, std::move(stream));
+  Connection* raw = conn.get();
+  connections_.emplace(raw, std::move(conn));
+  raw->Start();
+}
+
+void Network::Remove(Connection* conn) { connections_.erase(conn); }
+
+void Network::FlushPending() {
+  // Flushing may close clients whose entries' events make other clients pending: repeat until
+  // nothing is left, so no output waits for the next I/O event.
+  for (int round = 0; round < 100; round++) {
+    auto pending = server_.TakePending();
+    if (pending.empty()) return;
+    for (Client* c : pending) {
+      if (c->transport != nullptr) c->transport->Flush(*c);
+    }
+  }
+}
+
+void Network::CloseAll(Reason reason) {
+  listener_.reset();
+  std::vector<Connection*> all;
+  for (auto& [raw, conn] : connections_) all.push_back(raw);
+  for (Connection* c : all) {
+    c->client().close_reason = reason;
+    c->Close();
+  }
+}
+
+}  // namespace groupd

@@ -1,0 +1,436 @@
+#include "server/server.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "server/errors.h"
+#include "server/log.h"
+
+namespace groupd {
+
+namespace {
+
+std::string Base36(uint64_t v) {
+  static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string s;
+  do {
+    s.insert(s.begin(), kDigits[v % 36]);
+    v /= 36;
+  } while (v != 0);
+  return s;
+}
+
+std::string DefaultNodeName(const Config& config) {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    snprintf(host, sizeof(host), "localhost");
+  }
+  return fmt::format("{}:{}", host, config.port);
+}
+
+}  // namespace
+
+size_t ClusterState::Registrations() const {
+  size_t n = 0;
+  for (const auto& s : shards) n += s.registry.size();
+  return n;
+}
+size_t ClusterState::LocalRegistrations() const {
+  size_t n = 0;
+  for (const auto& s : shards) n += s.local_registrations;
+  return n;
+}
+size_t ClusterState::Memberships() const {
+  size_t n = 0;
+  for (const auto& s : shards) n += s.memberships;
+  return n;
+}
+size_t ClusterState::LocalMemberships() const {
+  size_t n = 0;
+  for (const auto& s : shards) n += s.local_memberships;
+  return n;
+}
+
+int64_t Server::NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int64_t Server::NowUs() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Server::Server(Config config) : config_(std::move(config)), start_ms_(NowMs()) {
+  node_name_ = config_.node_name.empty() ? DefaultNodeName(config_) : config_.node_name;
+  // The incarnation is the start time in microseconds: a restarted node always gets a larger
+  // one, so pids of an earlier run are never issued again.
+  incarnation_ = Base36(static_cast<uint64_t>(NowUs()));
+  clusters_.emplace("", std::make_unique<ClusterState>("", config_.shards));
+  RegisterAllCommands(commands_);
+}
+
+Server::~Server() = default;
+
+protocol::ParserLimits Server::LimitsFor(const Client& c) const {
+  protocol::ParserLimits limits;
+  limits.max_bulk_len = config_.proto_max_bulk_len;
+  limits.max_multibulk_len = config_.proto_max_multibulk_len;
+  limits.max_inline_len = static_cast<size_t>(config_.proto_inline_max_size);
+  limits.unauthenticated = AuthRequired(c);
+  return limits;
+}
+
+// --- Clients ------------------------------------------------------------------------------------
+
+bool Server::AttachClient(Client* c) {
+  stats_.total_connections++;
+  c->created_ms = c->last_interaction_ms = NowMs();
+  c->owner.id = c->id;
+  c->owner.pid = fmt::format("{}.{}@{}", c->id, incarnation_, node_name_);
+  if (static_cast<int64_t>(clients_.size()) >= config_.maxclients) {
+    stats_.rejected_connections++;
+    c->writer.Error(errors::kMaxClients);
+    c->close_after_reply = true;
+    return false;
+  }
+  clients_.emplace(c->id, c);
+  clients_by_pid_.emplace(c->owner.pid, c);
+  return true;
+}
+
+void Server::DetachClient(Client* c) {
+  if (clients_.erase(c->id) == 0) return;
+  clients_by_pid_.erase(c->owner.pid);
+  RemoveOwnerEntries(c->owner, c->close_reason);
+  pubsub_.RemoveClient(c);
+  // Drop it from the pending list: the caller frees it after this returns.
+  if (c->pending) {
+    std::erase(pending_, c);
+    c->pending = false;
+  }
+}
+
+Client* Server::FindClient(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+Client* Server::FindClientByPid(std::string_view pid) {
+  auto it = clients_by_pid_.find(pid);
+  return it == clients_by_pid_.end() ? nullptr : it->second;
+}
+
+void Server::KillClient(Client& c, Reason reason) {
+  if (c.close_asap) return;
+  c.close_reason = reason;
+  c.close_asap = true;
+  // Entries go at once, so that the events precede anything else this loop turn does.
+  RemoveOwnerEntries(c.owner, reason);
+  MarkPending(c);
+}
+
+// --- Clusters -----------------------------------------------------------------------------------
+
+ClusterState* Server::FindCluster(std::string_view name) {
+  auto it = clusters_.find(name);
+  return it == clusters_.end() ? nullptr : it->second.get();
+}
+
+bool Server::ConnectCluster(std::string_view name, int64_t ttl_ms) {
+  if (FindCluster(name) != nullptr) return false;
+  auto cl = std::make_unique<ClusterState>(std::string(name), config_.shards);
+  if (ttl_ms > 0) cl->lease_deadline_ms = NowMs() + ttl_ms;
+  clusters_.emplace(std::string(name), std::move(cl));
+  GD_LOG_INFO("connected to cluster '{}'", name);
+  if (on_cluster_change) on_cluster_change(name, true);
+  return true;
+}
+
+bool Server::DisconnectCluster(std::string_view name_arg) {
+  // Copy: the caller's view may point into the cluster state this function erases.
+  const std::string name(name_arg);
+  ClusterState* cl = FindCluster(name);
+  if (cl == nullptr || name.empty()) return false;
+  // Remove local owners' entries with events; collect first since removal edits the tables.
+  struct Local {
+    EntryKind kind;
+    std::string key;
+    OwnerId owner;
+  };
+  std::vector<Local> locals;
+  for (auto& shard : cl->shards) {
+    for (auto& [key, e] : shard.registry) {
+      if (e.node == kLocalNode) locals.push_back({EntryKind::kRegistry, key, e.owner});
+    }
+    for (auto& [gname, g] : shard.groups) {
+      for (auto& [pid, m] : g.members) {
+        if (m.node == kLocalNode) locals.push_back({EntryKind::kGroup, gname, m.owner});
+      }
+    }
+  }
+  for (const auto& l : locals) {
+    Client* c = FindClient(l.owner);
+    if (c == nullptr) continue;
+    if (l.kind == EntryKind::kRegistry) {
+      UnregisterLocal(c->owner, *cl, l.key, Reason::kClusterDisconnect);
+    } else {
+      LeaveLocal(c->owner, *cl, l.key, Reason::kClusterDisconnect);
+    }
+  }
+  // Remote entries are dropped silently: this node no longer follows the cluster.
+  clusters_.erase(clusters_.find(name));
+  GD_LOG_INFO("disconnected from cluster '{}'", name);
+  if (on_cluster_change) on_cluster_change(name, false);
+  return true;
+}
+
+// --- Local entries -------------------------------------------------------------------------------
+
+RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
+                                     Meta meta) {
+  int64_t now = NowUs();
+  RegEntry entry{owner.pid, kLocalNode, owner.id, now, std::move(meta)};
+  RegisterResult r = Register(cl.ShardFor(key), key, std::move(entry));
+  if (r.outcome == RegisterOutcome::kTaken) return r;
+  if (r.outcome == RegisterOutcome::kCreated) {
+    owner.owned.insert(OwnedKey(EntryKind::kRegistry, cl.name, key));
+  }
+  const Meta* prev = r.outcome == RegisterOutcome::kUpdated ? &r.previous_meta : nullptr;
+  EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, &r.entry->meta, prev,
+                 Reason::kNone, r.entry->time_us);
+  return r;
+}
+
+bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
+                             Reason reason) {
+  auto removed = Unregister(cl.ShardFor(key), key, owner.pid);
+  if (!removed) return false;
+  auto it = owner.owned.find(OwnedKey(EntryKind::kRegistry, cl.name, key));
+  if (it != owner.owned.end()) owner.owned.erase(it);
+  EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, &removed->meta,
+                 nullptr, reason, removed->time_us);
+  return true;
+}
+
+JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view group, Meta meta) {
+  int64_t now = NowUs();
+  Shard& shard = cl.ShardFor(group);
+  JoinResult r = Join(shard, group, owner.pid, Member{kLocalNode, owner.id, now, std::move(meta)});
+  if (r.created) owner.owned.insert(OwnedKey(EntryKind::kGroup, cl.name, group));
+  const Member& m = FindGroup(shard, group)->members.find(owner.pid)->second;
+  EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, &m.meta,
+                 r.created ? nullptr : &r.previous_meta, Reason::kNone, m.time_us);
+  return r;
+}
+
+bool Server::LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason) {
+  auto removed = Leave(cl.ShardFor(group), group, owner.pid);
+  if (!removed) return false;
+  auto it = owner.owned.find(OwnedKey(EntryKind::kGroup, cl.name, group));
+  if (it != owner.owned.end()) owner.owned.erase(it);
+  EmitEntryEvent(EventType::kLeft, cl, group, owner.pid, kLocalNode, &removed->meta, nullptr,
+                 reason, removed->time_us);
+  return true;
+}
+
+void Server::RemoveOwnerEntries(Owner& owner, Reason reason) {
+  // Move the index out first: the removals below edit it.
+  auto owned = std::move(owner.owned);
+  owner.owned.clear();
+  for (const auto& ref : owned) {
+    EntryKind kind;
+    std::string_view cluster, key;
+    SplitOwnedKey(ref, &kind, &cluster, &key);
+    ClusterState* cl = FindCluster(cluster);
+    if (cl == nullptr) continue;
+    if (kind == EntryKind::kRegistry) {
+      UnregisterLocal(owner, *cl, key, reason);
+    } else {
+      LeaveLocal(owner, *cl, key, reason);
+    }
+  }
+}
+
+// --- Events --------------------------------------------------------------------------------------
+
+void Server::EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
+                            std::string_view pid, NodeId node, const Meta* meta,
+                            const Meta* previous, Reason reason, int64_t time_us) {
+  Event e{type, cl.name, key, pid, node == kLocalNode ? std::string_view(node_name_) : "",
+          meta, previous, reason};
+  Emit(e, time_us);
+}
+
+void Server::Emit(Event& event, int64_t time_us) {
+  event.seq = ++event_seq_;
+  stats_.events++;
+  // Monitors are subscribers of __gevent__[@c]:<pattern> channels. The patterns that can match a
+  // key are the key itself, each of its prefixes ending in '/', and '*', so delivery costs a few
+  // hash lookups however many monitors exist.
+  std::string channel = "__gevent__";
+  if (!event.cluster.empty()) {
+    channel.push_back('@');
+    channel.append(event.cluster);
+  }
+  channel.push_back(':');
+  const size_t base = channel.size();
+  std::string payload;
+  auto publish = [&](std::string_view pattern) {
+    channel.resize(base);
+    channel.append(pattern);
+    if (!pubsub_.WouldDeliver(channel)) return;
+    if (payload.empty()) AppendEventJson(event, &payload);
+    pubsub_.Publish(channel, payload, *this);
+  };
+  publish(event.key);
+  for (size_t i = 0; i + 1 < event.key.size(); i++) {
+    if (event.key[i] == '/') publish(event.key.substr(0, i + 1));
+  }
+  publish("*");
+  for (EventListener* l : listeners_) l->OnEvent(event, time_us);
+}
+
+size_t Server::Publish(std::string_view channel, std::string_view payload) {
+  stats_.pubsub_messages++;
+  return pubsub_.Publish(channel, payload, *this);
+}
+
+size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::string_view message) {
+  stats_.dispatches++;
+  std::string channel = "__gdispatch__";
+  if (!cl.name.empty()) {
+    channel.push_back('@');
+    channel.append(cl.name);
+  }
+  channel.push_back(':');
+  channel.append(group);
+
+  PubSub::ClientSet reached;
+  std::string inbox;
+  // A process receives on its own connection when that can take frames, else on connections
+  // subscribed to its inbox channel.
+  auto deliver_to_pid = [&](std::string_view pid, OwnerId owner) {
+    Client* c = FindClient(owner);
+    bool delivered = false;
+    if (c != nullptr && c->can_take_frames()) {
+      if (reached.insert(c).second) {
+        WriteMessageFrame(*c, channel, message);
+        Delivered(*c);
+      }
+      delivered = true;
+    }
+    inbox = "__ginbox__:";
+    inbox.append(pid);
+    if (const auto* subs = pubsub_.Subscribers(inbox)) {
+      for (Client* s : *subs) {
+        if (reached.insert(s).second) {
+          WriteMessageFrame(*s, inbox, message);
+          Delivered(*s);
+        }
+        delivered = true;
+      }
+    }
+    if (!delivered) stats_.dispatch_skipped++;
+  };
+
+  Shard& shard = cl.ShardFor(group);
+  if (const Group* g = FindGroup(shard, group)) {
+    for (const auto& [pid, m] : g->members) {
+      if (m.node == kLocalNode) deliver_to_pid(pid, m.owner);
+    }
+  }
+  if (const RegEntry* e = Lookup(shard, group); e != nullptr && e->node == kLocalNode) {
+    deliver_to_pid(e->pid, e->owner);
+  }
+  if (const auto* subs = pubsub_.Subscribers(channel)) {
+    for (Client* s : *subs) {
+      if (reached.insert(s).second) {
+        WriteMessageFrame(*s, channel, message);
+        Delivered(*s);
+      }
+    }
+  }
+  stats_.dispatch_deliveries += reached.size();
+  return reached.size();
+}
+
+// --- Output --------------------------------------------------------------------------------------
+
+void Server::Delivered(Client& c) {
+  MarkPending(c);
+  CheckOutputLimits(c);
+}
+
+void Server::MarkPending(Client& c) {
+  if (c.pending) return;
+  c.pending = true;
+  pending_.push_back(&c);
+}
+
+std::vector<Client*> Server::TakePending() {
+  std::vector<Client*> out;
+  out.swap(pending_);
+  for (Client* c : out) c->pending = false;
+  return out;
+}
+
+void Server::CheckOutputLimits(Client& c) {
+  if (c.close_asap) return;
+  bool pubsub_class = c.subscription_count() > 0;
+  const OutputLimit& lim = pubsub_class ? config_.obuf_pubsub : config_.obuf_normal;
+  size_t used = c.output_bytes();
+  bool over = false;
+  if (lim.hard > 0 && used >= lim.hard) {
+    over = true;
+  } else if (lim.soft > 0 && used >= lim.soft) {
+    int64_t now = NowMs();
+    if (c.obuf_soft_since_ms == 0) {
+      c.obuf_soft_since_ms = now;
+    } else if (now - c.obuf_soft_since_ms >= lim.soft_seconds * 1000) {
+      over = true;
+    }
+  } else {
+    c.obuf_soft_since_ms = 0;
+  }
+  if (!over) return;
+  (pubsub_class ? stats_.obuf_disconnects_pubsub : stats_.obuf_disconnects_normal)++;
+  GD_LOG_INFO("client id={} addr={} closed for overcoming of output buffer limits ({} bytes)",
+              c.id, c.addr, used);
+  c.out.clear();
+  KillClient(c, Reason::kDisconnect);
+}
+
+void Server::Cron(int64_t now_ms) {
+  // Leases: a cluster whose lease expired disconnects when nothing local uses it any more.
+  std::vector<std::string> expired;
+  for (auto& [name, cl] : clusters_) {
+    if (cl->lease_deadline_ms == 0 || now_ms < cl->lease_deadline_ms) continue;
+    if (cl->LocalRegistrations() > 0 || cl->LocalMemberships() > 0) continue;
+    bool monitored = false;
+    std::string prefix = "__gevent__@" + name + ":";
+    for (const auto& [id, c] : clients_) {
+      for (const auto& ch : c->channels) {
+        if (ch.compare(0, prefix.size(), prefix) == 0) {
+          monitored = true;
+          break;
+        }
+      }
+      if (monitored) break;
+    }
+    if (!monitored) expired.push_back(name);
+  }
+  for (const auto& name : expired) {
+    stats_.clusters_expired++;
+    GD_LOG_INFO("lease of cluster '{}' expired", name);
+    DisconnectCluster(name);
+  }
+  // Soft output limits are time based: re-check clients that are over one.
+  for (const auto& [id, c] : clients_) {
+    if (c->obuf_soft_since_ms != 0) CheckOutputLimits(*c);
+  }
+}
+
+}  // namespace groupd

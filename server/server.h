@@ -1,0 +1,186 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/resp_parser.h"
+#include "server/client.h"
+#include "server/command_table.h"
+#include "server/config.h"
+#include "server/event.h"
+#include "server/pubsub.h"
+#include "server/shard_table.h"
+
+namespace groupd {
+
+// One named cluster's keyspace as this node sees it ("" is the default cluster).
+struct ClusterState {
+  ClusterState(std::string name, int shards) : name(std::move(name)), shards(shards) {}
+
+  Shard& ShardFor(std::string_view key) {
+    return shards[std::hash<std::string_view>{}(key) % shards.size()];
+  }
+  size_t Registrations() const;
+  size_t LocalRegistrations() const;
+  size_t Memberships() const;
+  size_t LocalMemberships() const;
+
+  std::string name;
+  std::vector<Shard> shards;
+  int64_t lease_deadline_ms = 0;  // 0: no lease.
+};
+
+// Sees every event after it was delivered to local subscribers (replication, future monitors
+// with resume). Called on the loop thread, synchronously, in sequence order.
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+  virtual void OnEvent(const Event& event, int64_t time_us) = 0;
+};
+
+struct ServerStats {
+  uint64_t total_connections = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_commands = 0;
+  uint64_t protocol_errors = 0;
+  uint64_t events = 0;
+  uint64_t dispatches = 0;
+  uint64_t dispatch_deliveries = 0;
+  uint64_t dispatch_skipped = 0;
+  uint64_t pubsub_messages = 0;
+  uint64_t obuf_disconnects_pubsub = 0;
+  uint64_t obuf_disconnects_normal = 0;
+  uint64_t query_buffer_disconnects = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t clusters_expired = 0;
+};
+
+// The node: configuration, clients, every cluster's tables, pub/sub and the one event path.
+// It never touches a socket: the network layer feeds it parsed commands and flushes the clients
+// it marks pending. Everything runs on the loop thread.
+class Server : public DeliverySink {
+ public:
+  explicit Server(Config config);
+  ~Server() override;
+
+  Config& config() { return config_; }
+  const std::string& node_name() const { return node_name_; }
+  const std::string& incarnation() const { return incarnation_; }
+  const CommandTable& commands() const { return commands_; }
+  ServerStats& stats() { return stats_; }
+  PubSub& pubsub() { return pubsub_; }
+  int64_t start_ms() const { return start_ms_; }
+  uint64_t event_seq() const { return event_seq_; }
+
+  // Parser limits for a client (smaller before authentication).
+  protocol::ParserLimits LimitsFor(const Client& c) const;
+  bool AuthRequired(const Client& c) const {
+    return !config_.requirepass.empty() && !c.authenticated;
+  }
+
+  // --- Clients -------------------------------------------------------------------------------
+  // Gives the client its pid and adds it. Returns false (and writes the max-clients error into
+  // its output) when maxclients is reached; the caller then closes it.
+  bool AttachClient(Client* c);
+  // Removes everything the client owned (events with c->close_reason) and its subscriptions.
+  // REQUIRES: c was attached. The caller frees c afterwards.
+  void DetachClient(Client* c);
+  uint64_t NextClientId() { return ++last_client_id_; }
+  Client* FindClient(uint64_t id);
+  Client* FindClientByPid(std::string_view pid);
+  const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  // Marks c to be closed this loop turn with the given reason, its entries removed at once.
+  void KillClient(Client& c, Reason reason);
+
+  // Runs one command for c; the reply goes to c's output buffer.
+  void Execute(Client& c, std::span<const std::string_view> args);
+
+  // --- Clusters ------------------------------------------------------------------------------
+  ClusterState& default_cluster() { return *clusters_.at(""); }
+  ClusterState* FindCluster(std::string_view name);
+  // Connects to name (no-op if connected); ttl_ms > 0 sets a lease on a new connection.
+  // Returns true if newly connected.
+  bool ConnectCluster(std::string_view name, int64_t ttl_ms);
+  // Removes this node's entries in name with events, then disconnects. False if not connected.
+  bool DisconnectCluster(std::string_view name);
+  const std::map<std::string, std::unique_ptr<ClusterState>, std::less<>>& clusters() const {
+    return clusters_;
+  }
+
+  // --- Local entries (owned by processes on this node) ---------------------------------------
+  RegisterResult RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Meta meta);
+  bool UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Reason reason);
+  JoinResult JoinLocal(Owner& owner, ClusterState& cl, std::string_view group, Meta meta);
+  bool LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason);
+  // Removes everything the owner holds (connection close), with events carrying reason.
+  void RemoveOwnerEntries(Owner& owner, Reason reason);
+
+  // --- Events and delivery -------------------------------------------------------------------
+  // The one event path: assigns the next sequence number, publishes to monitors, then tells
+  // listeners.
+  void Emit(Event& event, int64_t time_us);
+  void AddEventListener(EventListener* l) { listeners_.push_back(l); }
+  // PUBLISH: returns the number of receivers.
+  size_t Publish(std::string_view channel, std::string_view payload);
+  // GDISPATCH on this node: returns the number of connections reached.
+  size_t DispatchLocal(ClusterState& cl, std::string_view group, std::string_view message);
+
+  // DeliverySink: c received a frame outside its own command; flush it and check its limits.
+  void Delivered(Client& c) override;
+  // Adds c to the list the network layer flushes this loop turn.
+  void MarkPending(Client& c);
+  std::vector<Client*> TakePending();
+
+  // Closes c (output dropped) when its output passes its class's client-output-buffer-limit.
+  void CheckOutputLimits(Client& c);
+
+  // Periodic work (leases, soft output limits); the network layer calls it every ~100 ms.
+  void Cron(int64_t now_ms);
+
+  // Hooks the network layer sets.
+  std::function<void()> on_shutdown;        // SHUTDOWN command.
+  std::function<void()> on_loglevel_change;  // loglevel changed at run time.
+  // GDISPATCH: forwards the message to the other nodes connected to the cluster.
+  std::function<void(ClusterState&, std::string_view group, std::string_view message)>
+      on_remote_dispatch;
+  // GNODES: names of peers that completed the handshake. GCLUSTERNODES: remote nodes in a
+  // cluster. Unset (no replication) means none.
+  std::function<std::vector<std::string>()> list_peers;
+  std::function<std::vector<std::string>(std::string_view cluster)> list_cluster_peers;
+  // Called after this node connects to or disconnects from a named cluster.
+  std::function<void(std::string_view cluster, bool connected)> on_cluster_change;
+
+  static int64_t NowMs();
+  static int64_t NowUs();
+
+ private:
+  void EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
+                      std::string_view pid, NodeId node, const Meta* meta,
+                      const Meta* previous, Reason reason, int64_t time_us);
+
+  Config config_;
+  std::string node_name_;
+  std::string incarnation_;
+  int64_t start_ms_;
+  CommandTable commands_;
+  ServerStats stats_;
+  PubSub pubsub_;
+  uint64_t last_client_id_ = 0;
+  uint64_t event_seq_ = 0;
+  std::map<uint64_t, Client*> clients_;
+  std::unordered_map<std::string, Client*, StringHash, std::equal_to<>> clients_by_pid_;
+  std::map<std::string, std::unique_ptr<ClusterState>, std::less<>> clusters_;
+  std::vector<Client*> pending_;
+  std::vector<EventListener*> listeners_;
+  std::string scratch_;  // Reused for event payloads and channel names.
+};
+
+}  // namespace groupd

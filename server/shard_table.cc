@@ -1,0 +1,81 @@
+#include "server/shard_table.h"
+
+namespace groupd {
+
+RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
+  auto it = shard.registry.find(key);
+  if (it != shard.registry.end()) {
+    RegEntry& held = it->second;
+    if (held.pid != entry.pid) return {RegisterOutcome::kTaken, {}, &held};
+    Meta previous = std::move(held.meta);
+    held.meta = std::move(entry.meta);
+    return {RegisterOutcome::kUpdated, std::move(previous), &held};
+  }
+  if (entry.node == kLocalNode) shard.local_registrations++;
+  auto [ins, _] = shard.registry.emplace(std::string(key), std::move(entry));
+  return {RegisterOutcome::kCreated, {}, &ins->second};
+}
+
+std::optional<RegEntry> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
+  auto it = shard.registry.find(key);
+  if (it == shard.registry.end() || it->second.pid != pid) return std::nullopt;
+  return RemoveRegistration(shard, key);
+}
+
+std::optional<RegEntry> RemoveRegistration(Shard& shard, std::string_view key) {
+  auto it = shard.registry.find(key);
+  if (it == shard.registry.end()) return std::nullopt;
+  RegEntry removed = std::move(it->second);
+  shard.registry.erase(it);
+  if (removed.node == kLocalNode) shard.local_registrations--;
+  return removed;
+}
+
+const RegEntry* Lookup(const Shard& shard, std::string_view key) {
+  auto it = shard.registry.find(key);
+  return it == shard.registry.end() ? nullptr : &it->second;
+}
+
+JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Member&& member) {
+  auto git = shard.groups.find(group);
+  if (git == shard.groups.end()) git = shard.groups.emplace(std::string(group), Group{}).first;
+  Group& g = git->second;
+  auto mit = g.members.find(pid);
+  if (mit != g.members.end()) {
+    Meta previous = std::move(mit->second.meta);
+    mit->second.meta = std::move(member.meta);
+    return {false, std::move(previous)};
+  }
+  bool local = member.node == kLocalNode;
+  g.members.emplace(std::string(pid), std::move(member));
+  shard.memberships++;
+  if (local) {
+    g.local_count++;
+    shard.local_memberships++;
+  }
+  return {true, {}};
+}
+
+std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid) {
+  auto git = shard.groups.find(group);
+  if (git == shard.groups.end()) return std::nullopt;
+  Group& g = git->second;
+  auto mit = g.members.find(pid);
+  if (mit == g.members.end()) return std::nullopt;
+  Member removed = std::move(mit->second);
+  g.members.erase(mit);
+  shard.memberships--;
+  if (removed.node == kLocalNode) {
+    g.local_count--;
+    shard.local_memberships--;
+  }
+  if (g.members.empty()) shard.groups.erase(git);
+  return removed;
+}
+
+const Group* FindGroup(const Shard& shard, std::string_view group) {
+  auto it = shard.groups.find(group);
+  return it == shard.groups.end() ? nullptr : &it->second;
+}
+
+}  // namespace groupd

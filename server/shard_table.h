@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "server/meta.h"
+
+namespace groupd {
+
+// Index of a node in this node's node table; kLocalNode is this node.
+using NodeId = uint32_t;
+inline constexpr NodeId kLocalNode = 0;
+
+// Handle of the local owner of an entry (today a connection; later a session that outlives one).
+// 0 for entries owned by remote nodes.
+using OwnerId = uint64_t;
+
+struct RegEntry {
+  std::string pid;
+  NodeId node = kLocalNode;
+  OwnerId owner = 0;
+  int64_t time_us = 0;  // Registration time (wall clock, microseconds), used by conflict policy.
+  Meta meta;
+};
+
+struct Member {
+  NodeId node = kLocalNode;
+  OwnerId owner = 0;
+  int64_t time_us = 0;
+  Meta meta;
+};
+
+struct Group {
+  // Ordered by pid so replies are deterministic and a pid's membership is found in O(log n).
+  std::map<std::string, Member, std::less<>> members;
+  size_t local_count = 0;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// One shard of one cluster's keyspace. The operations below are pure table operations: they
+// return what changed and never touch a socket or emit an event; the caller turns results into
+// replies and events. Thread-compatible.
+struct Shard {
+  std::unordered_map<std::string, RegEntry, StringHash, std::equal_to<>> registry;
+  // Ordered so that a prefix query is a range scan whose cost follows the size of the result.
+  std::map<std::string, Group, std::less<>> groups;
+  size_t local_registrations = 0;
+  size_t memberships = 0;
+  size_t local_memberships = 0;
+};
+
+enum class RegisterOutcome { kCreated, kUpdated, kTaken };
+
+struct RegisterResult {
+  RegisterOutcome outcome;
+  Meta previous_meta;             // Set for kUpdated.
+  const RegEntry* entry;          // The entry now held under the key (the holder on kTaken).
+};
+
+// Registers entry.pid under key. The same pid re-registering replaces meta in place (keeping its
+// registration time); another pid holding the key gives kTaken and changes nothing.
+RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry);
+
+// Removes key if pid holds it; returns the removed entry.
+std::optional<RegEntry> Unregister(Shard& shard, std::string_view key, std::string_view pid);
+
+// Removes key whoever holds it (used when a conflict or node loss evicts an entry).
+std::optional<RegEntry> RemoveRegistration(Shard& shard, std::string_view key);
+
+const RegEntry* Lookup(const Shard& shard, std::string_view key);
+
+struct JoinResult {
+  bool created;
+  Meta previous_meta;  // Set when the pid was already a member.
+};
+
+// Adds pid to group, or replaces its meta in place if it already is a member.
+JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Member&& member);
+
+// Removes pid from group; returns its membership. Empty groups are erased.
+std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid);
+
+const Group* FindGroup(const Shard& shard, std::string_view group);
+
+// Calls fn(name, group) for every group whose name starts with prefix, in name order.
+template <typename Fn>
+void ForEachGroupWithPrefix(const Shard& shard, std::string_view prefix, Fn&& fn) {
+  for (auto it = shard.groups.lower_bound(prefix); it != shard.groups.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    fn(it->first, it->second);
+  }
+}
+
+// True when a group argument is a prefix query ("rooms/").
+inline bool IsPrefixQuery(std::string_view group) {
+  return !group.empty() && group.back() == '/';
+}
+
+}  // namespace groupd
