@@ -316,6 +316,7 @@ ConfigError LoadConfigFile(Config& config, const std::string& path) {
   int lineno = 0;
   while (std::getline(in, line)) {
     lineno++;
+    if (auto f = line.find_first_not_of(" \t\r"); f == line.npos || line[f] == '#') continue;
     auto words = SplitConfigLine(line);
     auto where = [&] { return path + ":" + std::to_string(lineno) + ": "; };
     if (!words) return where() + "unbalanced quotes";

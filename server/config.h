@@ -58,7 +58,10 @@ struct Config {
   std::string resolve_registry_conflict = "oldest";
   std::string conflict_action = "kill";
 
-  int EffectivePeerPort() const { return peer_port < 0 ? port + 10000 : peer_port; }
+  int EffectivePeerPort() const {
+    if (peer_port >= 0) return peer_port;
+    return port == 0 ? 0 : port + 10000;  // An ephemeral client port gets an ephemeral peer port.
+  }
 };
 
 // Result of setting an option: empty on success, else Redis-style error text (without "ERR ").

@@ -38,6 +38,8 @@ struct Event {
   const Meta* previous_meta = nullptr;  // nullptr when the entry is new or removed.
   Reason reason = Reason::kNone;
   uint64_t seq = 0;  // Assigned by the event path.
+  uint32_t origin = 0;  // NodeId of the owner's node; 0 (kLocalNode) for this node's processes.
+  int64_t time_us = 0;  // The entry's registration/join time (replicated with the change).
 };
 
 // Appends the event's JSON payload (see docs/COMMANDS.md, "Event payload") to out.

@@ -29,7 +29,9 @@ int main(int argc, char** argv) {
   Server server(config);
   Network network(server, loop);
   replication::Replication replication(server, loop);
-  if (!network.Start() || !replication.Start()) return 1;
+  if (!network.Start()) return 1;
+  server.SetListeningPort(network.port());
+  if (!replication.Start()) return 1;
 
   GD_LOG_INFO("groupd {} node '{}' incarnation {} ready on {}:{} (peer port {})", GROUPD_VERSION,
               server.node_name(), server.incarnation(), config.bind, network.port(),

@@ -22,12 +22,12 @@ std::string Base36(uint64_t v) {
   return s;
 }
 
-std::string DefaultNodeName(const Config& config) {
+std::string DefaultNodeName(int port) {
   char host[256] = {0};
   if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
     snprintf(host, sizeof(host), "localhost");
   }
-  return fmt::format("{}:{}", host, config.port);
+  return fmt::format("{}:{}", host, port);
 }
 
 }  // namespace
@@ -64,15 +64,26 @@ int64_t Server::NowUs() {
 }
 
 Server::Server(Config config) : config_(std::move(config)), start_ms_(NowMs()) {
-  node_name_ = config_.node_name.empty() ? DefaultNodeName(config_) : config_.node_name;
+  node_name_ = config_.node_name.empty() ? DefaultNodeName(config_.port) : config_.node_name;
   // The incarnation is the start time in microseconds: a restarted node always gets a larger
   // one, so pids of an earlier run are never issued again.
   incarnation_ = Base36(static_cast<uint64_t>(NowUs()));
   clusters_.emplace("", std::make_unique<ClusterState>("", config_.shards));
+  node_names_.push_back(node_name_);
   RegisterAllCommands(commands_);
 }
 
 Server::~Server() = default;
+
+void Server::SetListeningPort(int port) {
+  if (config_.node_name.empty()) node_name_ = DefaultNodeName(port);
+  node_names_[0] = node_name_;
+}
+
+NodeId Server::AddNode(std::string_view name) {
+  node_names_.emplace_back(name);
+  return static_cast<NodeId>(node_names_.size() - 1);
+}
 
 protocol::ParserLimits Server::LimitsFor(const Client& c) const {
   protocol::ParserLimits limits;
@@ -259,12 +270,13 @@ void Server::RemoveOwnerEntries(Owner& owner, Reason reason) {
 void Server::EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
                             std::string_view pid, NodeId node, const Meta* meta,
                             const Meta* previous, Reason reason, int64_t time_us) {
-  Event e{type, cl.name, key, pid, node == kLocalNode ? std::string_view(node_name_) : "",
-          meta, previous, reason};
-  Emit(e, time_us);
+  Event e{type, cl.name, key, pid, node_names_[node], meta, previous, reason};
+  e.origin = node;
+  e.time_us = time_us;
+  Emit(e);
 }
 
-void Server::Emit(Event& event, int64_t time_us) {
+void Server::Emit(Event& event) {
   event.seq = ++event_seq_;
   stats_.events++;
   // Monitors are subscribers of __gevent__[@c]:<pattern> channels. The patterns that can match a
@@ -290,11 +302,12 @@ void Server::Emit(Event& event, int64_t time_us) {
     if (event.key[i] == '/') publish(event.key.substr(0, i + 1));
   }
   publish("*");
-  for (EventListener* l : listeners_) l->OnEvent(event, time_us);
+  for (EventListener* l : listeners_) l->OnEvent(event);
 }
 
 size_t Server::Publish(std::string_view channel, std::string_view payload) {
   stats_.pubsub_messages++;
+  if (on_publish) on_publish(channel, payload);
   return pubsub_.Publish(channel, payload, *this);
 }
 

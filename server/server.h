@@ -42,7 +42,7 @@ struct ClusterState {
 class EventListener {
  public:
   virtual ~EventListener() = default;
-  virtual void OnEvent(const Event& event, int64_t time_us) = 0;
+  virtual void OnEvent(const Event& event) = 0;
 };
 
 struct ServerStats {
@@ -74,6 +74,9 @@ class Server : public DeliverySink {
   Config& config() { return config_; }
   const std::string& node_name() const { return node_name_; }
   const std::string& incarnation() const { return incarnation_; }
+  // Derives the default node name from the port actually bound (port 0 picks one at listen
+  // time). REQUIRES: no client attached yet.
+  void SetListeningPort(int port);
   const CommandTable& commands() const { return commands_; }
   ServerStats& stats() { return stats_; }
   PubSub& pubsub() { return pubsub_; }
@@ -123,12 +126,22 @@ class Server : public DeliverySink {
   // Removes everything the owner holds (connection close), with events carrying reason.
   void RemoveOwnerEntries(Owner& owner, Reason reason);
 
+  // --- Remote nodes ------------------------------------------------------------------------
+  // Every (name, incarnation) a node ever saw gets its own NodeId, never reused, so entries of
+  // an earlier incarnation can never be mistaken for a later one's.
+  NodeId AddNode(std::string_view name);
+  std::string_view NodeName(NodeId id) const { return node_names_[id]; }
+
   // --- Events and delivery -------------------------------------------------------------------
   // The one event path: assigns the next sequence number, publishes to monitors, then tells
   // listeners.
-  void Emit(Event& event, int64_t time_us);
+  void Emit(Event& event);
+  // Builds and emits the event of one entry change.
+  void EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
+                      std::string_view pid, NodeId node, const Meta* meta,
+                      const Meta* previous, Reason reason, int64_t time_us);
   void AddEventListener(EventListener* l) { listeners_.push_back(l); }
-  // PUBLISH: returns the number of receivers.
+  // PUBLISH: returns the number of receivers on this node; forwards to peers.
   size_t Publish(std::string_view channel, std::string_view payload);
   // GDISPATCH on this node: returns the number of connections reached.
   size_t DispatchLocal(ClusterState& cl, std::string_view group, std::string_view message);
@@ -155,6 +168,10 @@ class Server : public DeliverySink {
   // cluster. Unset (no replication) means none.
   std::function<std::vector<std::string>()> list_peers;
   std::function<std::vector<std::string>(std::string_view cluster)> list_cluster_peers;
+  // PUBLISH: forwards the message to every peer (pub/sub is cluster-wide).
+  std::function<void(std::string_view channel, std::string_view payload)> on_publish;
+  // Extra INFO section "replication" body (lines ending in \r\n), when replication runs.
+  std::function<std::string()> info_replication;
   // Called after this node connects to or disconnects from a named cluster.
   std::function<void(std::string_view cluster, bool connected)> on_cluster_change;
 
@@ -162,9 +179,6 @@ class Server : public DeliverySink {
   static int64_t NowUs();
 
  private:
-  void EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
-                      std::string_view pid, NodeId node, const Meta* meta,
-                      const Meta* previous, Reason reason, int64_t time_us);
 
   Config config_;
   std::string node_name_;
@@ -180,6 +194,7 @@ class Server : public DeliverySink {
   std::map<std::string, std::unique_ptr<ClusterState>, std::less<>> clusters_;
   std::vector<Client*> pending_;
   std::vector<EventListener*> listeners_;
+  std::vector<std::string> node_names_;  // By NodeId; [0] is this node.
   std::string scratch_;  // Reused for event payloads and channel names.
 };
 

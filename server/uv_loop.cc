@@ -179,7 +179,9 @@ void TcpStream::StartRead(DataFn on_data, EndFn on_end) {
         auto* self = static_cast<Impl*>(s->data);
         if (nread > 0) {
           if (self->owner_alive && self->on_data) {
-            self->on_data(std::string_view(buf->base, static_cast<size_t>(nread)));
+            // Copy: the callback may destroy the stream, and with it this function object.
+            DataFn fn = self->on_data;
+            fn(std::string_view(buf->base, static_cast<size_t>(nread)));
           }
         } else if (nread < 0) {
           uv_read_stop(s);

@@ -1,0 +1,151 @@
+#include "replication/applier.h"
+
+#include <vector>
+
+#include "server/log.h"
+#include "server/pubsub.h"
+
+namespace groupd::replication {
+
+void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+                       int64_t time_us, Meta meta) {
+  Shard& shard = cl.ShardFor(key);
+  auto it = shard.registry.find(key);
+  if (it != shard.registry.end()) {
+    RegEntry& held = it->second;
+    if (held.pid == pid) {
+      if (held.meta == meta) return;  // Already applied.
+      Meta previous = std::move(held.meta);
+      held.meta = std::move(meta);
+      server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &held.meta, &previous,
+                             Reason::kNone, held.time_us);
+      return;
+    }
+    conflicts_++;
+    Candidate incoming{pid, server_.NodeName(node), time_us, &meta};
+    Candidate current{held.pid, server_.NodeName(held.node), held.time_us, &held.meta};
+    if (!Wins(policy_, incoming, current)) {
+      // The holder stays. If the incoming loser is remote, its own node evicts it when it sees
+      // the holder; this node just does not store it.
+      GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
+      return;
+    }
+    GD_LOG_VERBOSE("registry conflict on '{}': {} wins over {}", key, pid, held.pid);
+    if (held.node == kLocalNode) {
+      RegEntry loser = held;
+      EvictLocalLoser(cl, key, loser, pid, node);
+    } else {
+      auto removed = RemoveRegistration(shard, key);
+      server_.EmitEntryEvent(EventType::kUnregistered, cl, key, removed->pid, removed->node,
+                             &removed->meta, nullptr, Reason::kRegistryConflict,
+                             removed->time_us);
+    }
+  }
+  RegisterResult r = groupd::Register(shard, key, RegEntry{std::string(pid), node, 0, time_us,
+                                                           std::move(meta)});
+  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
+                         Reason::kNone, time_us);
+}
+
+void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegEntry& loser,
+                              std::string_view winner_pid, NodeId winner_node) {
+  local_evictions_++;
+  Client* c = server_.FindClient(loser.owner);
+  if (c == nullptr) {
+    // No live owner (should not happen): drop the entry so the winner can be stored.
+    RemoveRegistration(cl.ShardFor(key), key);
+    return;
+  }
+  // Tell the loser before it goes: a push frame on RESP3, and the notice channel for anyone
+  // subscribed to it (a RESP2 process's second connection).
+  std::string payload = "{\"type\":\"registry_conflict\",\"cluster\":";
+  if (cl.name.empty()) {
+    payload += "null";
+  } else {
+    AppendJsonString(cl.name, &payload);
+  }
+  payload += ",\"key\":";
+  AppendJsonString(key, &payload);
+  payload += ",\"pid\":";
+  AppendJsonString(loser.pid, &payload);
+  payload += ",\"winner_pid\":";
+  AppendJsonString(winner_pid, &payload);
+  payload += ",\"winner_node\":";
+  AppendJsonString(server_.NodeName(winner_node), &payload);
+  payload += ",\"action\":\"";
+  bool kill = server_.config().conflict_action == "kill";
+  payload += kill ? "kill" : "unregister";
+  payload += "\"}";
+  std::string channel = "__gnotice__:" + loser.pid;
+  PubSub::ClientSet skip;
+  if (c->proto() >= 3) {
+    WriteMessageFrame(*c, channel, payload);
+    server_.Delivered(*c);
+    skip.insert(c);
+  }
+  server_.pubsub().Publish(channel, payload, server_, &skip);
+
+  server_.UnregisterLocal(c->owner, cl, key, Reason::kRegistryConflict);
+  if (kill) server_.KillClient(*c, Reason::kKilled);
+}
+
+void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
+                         std::string_view pid, Reason reason) {
+  Shard& shard = cl.ShardFor(key);
+  const RegEntry* held = Lookup(shard, key);
+  if (held == nullptr || held->pid != pid || held->node != node) return;
+  auto removed = RemoveRegistration(shard, key);
+  server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, &removed->meta, nullptr,
+                         reason, removed->time_us);
+}
+
+void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+                   int64_t time_us, Meta meta) {
+  Shard& shard = cl.ShardFor(group);
+  if (const Group* g = FindGroup(shard, group)) {
+    auto it = g->members.find(pid);
+    if (it != g->members.end() && it->second.meta == meta) return;  // Already applied.
+  }
+  JoinResult r = groupd::Join(shard, group, pid, Member{node, 0, time_us, std::move(meta)});
+  const Member& m = FindGroup(shard, group)->members.find(pid)->second;
+  server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, &m.meta,
+                         r.created ? nullptr : &r.previous_meta, Reason::kNone, m.time_us);
+}
+
+void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+                    Reason reason) {
+  Shard& shard = cl.ShardFor(group);
+  const Group* g = FindGroup(shard, group);
+  if (g == nullptr) return;
+  auto it = g->members.find(pid);
+  if (it == g->members.end() || it->second.node != node) return;
+  auto removed = groupd::Leave(shard, group, pid);
+  server_.EmitEntryEvent(EventType::kLeft, cl, group, pid, node, &removed->meta, nullptr, reason,
+                         removed->time_us);
+}
+
+void Applier::RemoveNode(NodeId node, Reason reason, ClusterState* only) {
+  auto remove_in = [&](ClusterState& cl) {
+    // Collect first: removal edits the tables being walked.
+    std::vector<std::pair<std::string, std::string>> regs, members;
+    for (auto& shard : cl.shards) {
+      for (auto& [key, e] : shard.registry) {
+        if (e.node == node) regs.emplace_back(key, e.pid);
+      }
+      for (auto& [name, g] : shard.groups) {
+        for (auto& [pid, m] : g.members) {
+          if (m.node == node) members.emplace_back(name, pid);
+        }
+      }
+    }
+    for (auto& [key, pid] : regs) Unregister(node, cl, key, pid, reason);
+    for (auto& [group, pid] : members) Leave(node, cl, group, pid, reason);
+  };
+  if (only != nullptr) {
+    remove_in(*only);
+    return;
+  }
+  for (auto& [name, cl] : server_.clusters()) remove_in(*cl);
+}
+
+}  // namespace groupd::replication

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "replication/conflict_policy.h"
+#include "server/server.h"
+
+namespace groupd::replication {
+
+// Applies changes made on other nodes to this node's view, with events. Idempotent: applying a
+// change twice, or a snapshot entry that is already held unchanged, emits nothing. Registry
+// conflicts are settled here with the policy; when the loser is a local process, this node
+// evicts it (the loser's own node is the only one that does).
+class Applier {
+ public:
+  Applier(Server& server, ConflictPolicy policy) : server_(server), policy_(std::move(policy)) {}
+
+  void Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+                int64_t time_us, Meta meta);
+  void Unregister(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+                  Reason reason);
+  void Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+            int64_t time_us, Meta meta);
+  void Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+             Reason reason);
+
+  // Removes every entry owned by node, in one cluster or (cl == nullptr) in all, with events.
+  void RemoveNode(NodeId node, Reason reason, ClusterState* cl = nullptr);
+
+  // Local processes' registrations that lost to a remote one.
+  uint64_t conflicts() const { return conflicts_; }
+  uint64_t local_evictions() const { return local_evictions_; }
+
+ private:
+  void EvictLocalLoser(ClusterState& cl, std::string_view key, const RegEntry& loser,
+                       std::string_view winner_pid, NodeId winner_node);
+
+  Server& server_;
+  ConflictPolicy policy_;
+  uint64_t conflicts_ = 0;
+  uint64_t local_evictions_ = 0;
+};
+
+}  // namespace groupd::replication

@@ -1,0 +1,645 @@
+#include "replication/peer_link.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "replication/replication.h"
+#include "server/log.h"
+
+namespace groupd::replication {
+
+using protocol::PeerFrameType;
+using protocol::PeerReader;
+
+namespace {
+
+constexpr uint32_t kMaxFrameLength = 64 * 1024 * 1024;
+// A snapshot chunk holds at most this many entries, and the next chunk waits while this much
+// output is still unsent, so a big snapshot neither stalls the loop nor balloons memory.
+constexpr size_t kSnapshotChunkEntries = 2048;
+constexpr size_t kSnapshotMaxPending = 4 * 1024 * 1024;
+
+enum OpCode : uint8_t { kOpRegister = 1, kOpUnregister = 2, kOpJoin = 3, kOpLeave = 4 };
+
+void WriteMeta(protocol::PeerWriter& w, const Meta* meta) {
+  if (meta == nullptr) {
+    w.Var(0);
+    return;
+  }
+  w.Var(meta->size());
+  for (const auto& [f, v] : *meta) {
+    w.Str(f);
+    w.Str(v);
+  }
+}
+
+Meta ReadMeta(PeerReader& r) {
+  Meta meta;
+  uint64_t n = r.Var();
+  // Each field takes at least two bytes, which bounds n by what is left before allocating.
+  if (!r.ok() || n > r.remaining() / 2) {
+    r.Str();  // Forces the failure flag: the count is impossible.
+    while (r.ok()) r.Str();
+    return meta;
+  }
+  meta.reserve(n);
+  for (uint64_t i = 0; i < n && r.ok(); i++) {
+    std::string_view f = r.Str();
+    std::string_view v = r.Str();
+    meta.emplace_back(std::string(f), std::string(v));
+  }
+  return meta;
+}
+
+std::string SeenKey(char kind, std::string_view key, std::string_view pid) {
+  std::string s;
+  s.reserve(key.size() + pid.size() + 2);
+  s.push_back(kind);
+  s.append(key);
+  s.push_back('\0');
+  s.append(pid);
+  return s;
+}
+
+}  // namespace
+
+PeerLink::PeerLink(Replication& repl, std::unique_ptr<uvw::TcpStream> stream, bool outbound,
+                   std::string dial_addr)
+    : repl_(repl),
+      server_(repl.server()),
+      stream_(std::move(stream)),
+      outbound_(outbound),
+      dial_addr_(std::move(dial_addr)),
+      writer_(&out_) {
+  created_ms_ = last_rx_ms_ = last_tx_ms_ = Server::NowMs();
+}
+
+PeerLink::~PeerLink() = default;
+
+size_t PeerLink::pending_bytes() const {
+  return out_.size() + (stream_ ? stream_->pending_bytes() : 0);
+}
+
+void PeerLink::Start() {
+  stream_->SetNoDelay(true);
+  unsigned char nonce[16];
+  RAND_bytes(nonce, sizeof(nonce));
+  nonce_.assign(reinterpret_cast<char*>(nonce), sizeof(nonce));
+  const Config& cfg = server_.config();
+  writer_.Begin(PeerFrameType::kHello);
+  writer_.Str(server_.node_name());
+  writer_.Str(server_.incarnation());
+  writer_.U32(static_cast<uint32_t>(cfg.shards));
+  writer_.Str(repl_.advertised_address());
+  writer_.Str(nonce_);
+  writer_.U8(cfg.cluster_secret.empty() ? 0 : 1);
+  std::vector<std::string_view> clusters;
+  for (const auto& [name, cl] : server_.clusters()) {
+    if (!name.empty()) clusters.push_back(name);
+  }
+  writer_.Var(clusters.size());
+  for (auto c : clusters) writer_.Str(c);
+  writer_.End();
+  stream_->StartRead([this](std::string_view d) { OnData(d); },
+                     [this](int status) {
+                       if (status != 0) {
+                         GD_LOG_VERBOSE("peer link {} error: {}", peer_name_,
+                                        uvw::ErrorName(status));
+                       }
+                       Close(leaving_ ? Reason::kShutdown : Reason::kNodeDown);
+                     });
+  Flush();
+}
+
+std::string PeerLink::Mac(std::string_view nonce, std::string_view name,
+                          std::string_view incarnation) const {
+  const std::string& secret = server_.config().cluster_secret;
+  if (secret.empty()) return "";
+  std::string data;
+  data.append(nonce).append(name).push_back('\0');
+  data.append(incarnation);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  return std::string(reinterpret_cast<char*>(mac), len);
+}
+
+void PeerLink::OnData(std::string_view data) {
+  if (dead_) return;
+  last_rx_ms_ = Server::NowMs();
+  stats_.bytes_received += data.size();
+  in_.append(data);
+  size_t pos = 0;
+  while (!dead_) {
+    protocol::PeerFrameHeader h;
+    auto res = protocol::DecodePeerHeader(std::string_view(in_).substr(pos), kMaxFrameLength, &h);
+    if (res == protocol::HeaderResult::kNeedMore) break;
+    if (res != protocol::HeaderResult::kOk) {
+      repl_.stats().malformed_frames++;
+      const char* why = res == protocol::HeaderResult::kBadVersion ? "peer protocol version mismatch"
+                        : res == protocol::HeaderResult::kTooLong  ? "frame too long"
+                                                                   : "bad frame magic";
+      GD_LOG_INFO("closing peer link {} ({}): {}", peer_name_.empty() ? dial_addr_ : peer_name_,
+                  stream_->peer_address(), why);
+      Close(Reason::kNodeDown);
+      return;
+    }
+    std::string_view payload(in_.data() + pos + protocol::kPeerHeaderSize, h.length);
+    pos += protocol::kPeerHeaderSize + h.length;
+    if (!HandleFrame(static_cast<PeerFrameType>(h.type), payload)) {
+      if (!dead_) {
+        repl_.stats().malformed_frames++;
+        GD_LOG_INFO("closing peer link {}: malformed frame of type {}", peer_name_, h.type);
+        Close(Reason::kNodeDown);
+      }
+      return;
+    }
+  }
+  if (!dead_) in_.erase(0, pos);
+}
+
+bool PeerLink::HandleFrame(PeerFrameType type, std::string_view payload) {
+  if (type == PeerFrameType::kReject) {
+    PeerReader r(payload);
+    std::string_view why = r.Str();
+    GD_LOG_INFO("peer {} refused the handshake: {}", peer_name_.empty() ? dial_addr_ : peer_name_,
+                why);
+    repl_.stats().handshakes_refused++;
+    Close(Reason::kNodeDown, true);
+    return true;
+  }
+  if (type == PeerFrameType::kHello) return HandleHello(payload);
+  if (type == PeerFrameType::kAuth) return HandleAuth(payload);
+  // Nothing else is accepted before the handshake completes.
+  if (!up_) return false;
+  PeerReader r(payload);
+  switch (type) {
+    case PeerFrameType::kHeartbeat:
+      return true;
+    case PeerFrameType::kClusters:
+      return HandleClusters(r);
+    case PeerFrameType::kPeers: {
+      std::vector<std::pair<std::string, std::string>> peers;
+      uint64_t n = r.Var();
+      for (uint64_t i = 0; i < n && r.ok(); i++) {
+        std::string name(r.Str());
+        std::string addr(r.Str());
+        peers.emplace_back(std::move(name), std::move(addr));
+      }
+      if (!r.ok()) return false;
+      repl_.LearnPeers(peers);
+      return true;
+    }
+    case PeerFrameType::kBatch:
+      return HandleBatch(r);
+    case PeerFrameType::kSnapshotBegin: {
+      std::string cluster(r.Str());
+      if (!r.ok()) return false;
+      if (server_.FindCluster(cluster) != nullptr) receiving_[cluster].clear();
+      return true;
+    }
+    case PeerFrameType::kSnapshotChunk:
+      return HandleSnapshotChunk(r);
+    case PeerFrameType::kSnapshotEnd: {
+      std::string cluster(r.Str());
+      if (!r.ok()) return false;
+      HandleSnapshotEnd(cluster);
+      return true;
+    }
+    case PeerFrameType::kDispatch: {
+      std::string_view cluster = r.Str(), group = r.Str(), message = r.Str();
+      if (!r.ok()) return false;
+      if (ClusterState* cl = server_.FindCluster(cluster)) {
+        server_.DispatchLocal(*cl, group, message);
+      }
+      return true;
+    }
+    case PeerFrameType::kPublish: {
+      std::string_view channel = r.Str(), message = r.Str();
+      if (!r.ok()) return false;
+      server_.pubsub().Publish(channel, message, server_);
+      return true;
+    }
+    case PeerFrameType::kLeaving:
+      GD_LOG_INFO("peer {} is shutting down", peer_name_);
+      leaving_ = true;
+      Close(Reason::kShutdown);
+      return true;
+    default:
+      return false;
+  }
+}
+
+void PeerLink::Reject(const std::string& why) {
+  repl_.stats().handshakes_refused++;
+  GD_LOG_INFO("refusing peer {} ({}): {}", peer_name_.empty() ? "?" : peer_name_,
+              stream_->peer_address(), why);
+  writer_.Begin(PeerFrameType::kReject);
+  writer_.Str(why);
+  writer_.End();
+  Flush();
+  Close(Reason::kNodeDown, true);
+}
+
+bool PeerLink::HandleHello(std::string_view payload) {
+  if (hello_received_) return false;
+  hello_received_ = true;
+  PeerReader r(payload);
+  peer_name_ = std::string(r.Str());
+  peer_incarnation_ = std::string(r.Str());
+  uint32_t shards = r.U32();
+  peer_addr_ = std::string(r.Str());
+  peer_nonce_ = std::string(r.Str());
+  peer_has_secret_ = r.U8() != 0;
+  uint64_t n = r.Var();
+  for (uint64_t i = 0; i < n && r.ok(); i++) peer_clusters_.emplace(r.Str());
+  if (!r.ok()) return false;
+
+  if (peer_name_ == server_.node_name() && peer_incarnation_ == server_.incarnation()) {
+    // We dialed ourselves (a seed list that includes this node).
+    repl_.MarkSelfAddress(dial_addr_);
+    Close(Reason::kNodeDown, true);
+    return true;
+  }
+  const Config& cfg = server_.config();
+  if (static_cast<int>(shards) != cfg.shards) {
+    Reject("shard count mismatch: this node has " + std::to_string(cfg.shards) + ", peer " +
+           peer_name_ + " has " + std::to_string(shards));
+    return true;
+  }
+  if (peer_has_secret_ != !cfg.cluster_secret.empty()) {
+    Reject("cluster-secret mismatch: only one side has a secret set");
+    return true;
+  }
+  writer_.Begin(PeerFrameType::kAuth);
+  writer_.Str(Mac(peer_nonce_, server_.node_name(), server_.incarnation()));
+  writer_.End();
+  Flush();
+  return true;
+}
+
+bool PeerLink::HandleAuth(std::string_view payload) {
+  if (!hello_received_ || up_) return false;
+  PeerReader r(payload);
+  std::string_view mac = r.Str();
+  if (!r.ok()) return false;
+  std::string expected = Mac(nonce_, peer_name_, peer_incarnation_);
+  if (mac.size() != expected.size() ||
+      CRYPTO_memcmp(mac.data(), expected.data(), expected.size()) != 0) {
+    Reject("wrong cluster secret");
+    return true;
+  }
+  BecomeUp();
+  return true;
+}
+
+void PeerLink::BecomeUp() {
+  up_ = true;
+  if (!repl_.LinkUp(this)) {
+    // A duplicate of a link that is kept: close this one without touching entries.
+    Close(Reason::kNodeDown, true);
+    return;
+  }
+  SendClusters();
+  SendPeers();
+  for (const auto& [name, cl] : server_.clusters()) {
+    if (InCluster(name)) StartSnapshot(name);
+  }
+}
+
+void PeerLink::SendClusters() {
+  CloseBatch();
+  writer_.Begin(PeerFrameType::kClusters);
+  size_t n = server_.clusters().size() - 1;
+  writer_.Var(n);
+  for (const auto& [name, cl] : server_.clusters()) {
+    if (!name.empty()) writer_.Str(name);
+  }
+  writer_.End();
+}
+
+void PeerLink::SendPeers() {
+  CloseBatch();
+  auto peers = repl_.KnownPeers();
+  writer_.Begin(PeerFrameType::kPeers);
+  writer_.Var(peers.size());
+  for (const auto& [name, addr] : peers) {
+    writer_.Str(name);
+    writer_.Str(addr);
+  }
+  writer_.End();
+}
+
+void PeerLink::SendDispatch(std::string_view cluster, std::string_view group,
+                            std::string_view message) {
+  CloseBatch();
+  writer_.Begin(PeerFrameType::kDispatch);
+  writer_.Str(cluster);
+  writer_.Str(group);
+  writer_.Str(message);
+  writer_.End();
+}
+
+void PeerLink::SendPublish(std::string_view channel, std::string_view payload) {
+  CloseBatch();
+  writer_.Begin(PeerFrameType::kPublish);
+  writer_.Str(channel);
+  writer_.Str(payload);
+  writer_.End();
+}
+
+void PeerLink::SendLeaving() {
+  CloseBatch();
+  writer_.Begin(PeerFrameType::kLeaving);
+  writer_.End();
+  Flush();
+}
+
+void PeerLink::QueueOp(const Event& e) {
+  if (!batch_open_) {
+    writer_.Begin(PeerFrameType::kBatch);
+    batch_open_ = true;
+    batch_ops_ = 0;
+  }
+  uint8_t op = e.type == EventType::kRegistered     ? kOpRegister
+               : e.type == EventType::kUnregistered ? kOpUnregister
+               : e.type == EventType::kJoined       ? kOpJoin
+                                                    : kOpLeave;
+  writer_.U8(op);
+  writer_.Str(e.cluster);
+  writer_.Str(e.key);
+  writer_.Str(e.pid);
+  writer_.I64(e.time_us);
+  writer_.U8(static_cast<uint8_t>(e.reason));
+  if (op == kOpRegister || op == kOpJoin) {
+    WriteMeta(writer_, e.meta);
+  }
+  stats_.ops_sent++;
+  if (++batch_ops_ >= static_cast<size_t>(server_.config().replicated_sender_buffer_size)) {
+    CloseBatch();
+  }
+}
+
+void PeerLink::CloseBatch() {
+  if (!batch_open_) return;
+  writer_.End();
+  batch_open_ = false;
+  stats_.batches_sent++;
+}
+
+bool PeerLink::Flush() {
+  if (dead_) return true;
+  CloseBatch();
+  if (out_.empty()) return true;
+  stats_.bytes_sent += out_.size();
+  last_tx_ms_ = Server::NowMs();
+  stream_->Write(out_);
+  out_.clear();
+  if (static_cast<int64_t>(stream_->pending_bytes()) > server_.config().peer_output_buffer_limit) {
+    GD_LOG_INFO("peer {} is not keeping up ({} bytes queued): disconnecting (busy)", peer_name_,
+                stream_->pending_bytes());
+    repl_.stats().busy_disconnects++;
+    busy_closed_ = true;
+    Close(Reason::kNodeDown);
+    return false;
+  }
+  return true;
+}
+
+bool PeerLink::HandleClusters(PeerReader& r) {
+  std::set<std::string> now;
+  uint64_t n = r.Var();
+  for (uint64_t i = 0; i < n && r.ok(); i++) now.emplace(r.Str());
+  if (!r.ok()) return false;
+  std::set<std::string> before = std::move(peer_clusters_);
+  peer_clusters_ = now;
+  for (const auto& c : now) {
+    if (!before.count(c) && server_.FindCluster(c) != nullptr) {
+      GD_LOG_VERBOSE("peer {} joined cluster '{}': sending snapshot", peer_name_, c);
+      StartSnapshot(c);
+    }
+  }
+  for (const auto& c : before) {
+    if (now.count(c)) continue;
+    receiving_.erase(c);
+    if (ClusterState* cl = server_.FindCluster(c)) {
+      repl_.applier().RemoveNode(node_, Reason::kClusterDisconnect, cl);
+    }
+  }
+  return true;
+}
+
+void PeerLink::MarkSeen(const std::string& cluster, char kind, std::string_view key,
+                        std::string_view pid) {
+  auto it = receiving_.find(cluster);
+  if (it != receiving_.end()) it->second.insert(SeenKey(kind, key, pid));
+}
+
+bool PeerLink::HandleBatch(PeerReader& r) {
+  stats_.batches_received++;
+  while (!r.done()) {
+    uint8_t op = r.U8();
+    std::string cluster(r.Str());
+    std::string_view key = r.Str(), pid = r.Str();
+    int64_t time_us = r.I64();
+    uint8_t reason = r.U8();
+    Meta meta;
+    if (op == kOpRegister || op == kOpJoin) meta = ReadMeta(r);
+    if (!r.ok() || op < kOpRegister || op > kOpLeave ||
+        reason > static_cast<uint8_t>(Reason::kShutdown) || key.empty()) {
+      return false;
+    }
+    stats_.ops_received++;
+    ClusterState* cl = server_.FindCluster(cluster);
+    if (cl == nullptr) continue;  // Never store entries of a cluster this node is not in.
+    Applier& a = repl_.applier();
+    switch (op) {
+      case kOpRegister:
+        a.Register(node_, *cl, key, pid, time_us, std::move(meta));
+        MarkSeen(cluster, 'r', key, pid);
+        break;
+      case kOpUnregister:
+        a.Unregister(node_, *cl, key, pid, static_cast<Reason>(reason));
+        break;
+      case kOpJoin:
+        a.Join(node_, *cl, key, pid, time_us, std::move(meta));
+        MarkSeen(cluster, 'g', key, pid);
+        break;
+      case kOpLeave:
+        a.Leave(node_, *cl, key, pid, static_cast<Reason>(reason));
+        break;
+    }
+  }
+  return true;
+}
+
+bool PeerLink::HandleSnapshotChunk(PeerReader& r) {
+  std::string cluster(r.Str());
+  if (!r.ok()) return false;
+  ClusterState* cl = server_.FindCluster(cluster);
+  auto seen = receiving_.find(cluster);
+  while (!r.done()) {
+    uint8_t kind = r.U8();
+    std::string_view key = r.Str(), pid = r.Str();
+    int64_t time_us = r.I64();
+    Meta meta = ReadMeta(r);
+    if (!r.ok() || (kind != 'r' && kind != 'g') || key.empty()) return false;
+    if (cl == nullptr) continue;
+    if (kind == 'r') {
+      repl_.applier().Register(node_, *cl, key, pid, time_us, std::move(meta));
+    } else {
+      repl_.applier().Join(node_, *cl, key, pid, time_us, std::move(meta));
+    }
+    if (seen != receiving_.end()) seen->second.insert(SeenKey(static_cast<char>(kind), key, pid));
+  }
+  return true;
+}
+
+void PeerLink::HandleSnapshotEnd(const std::string& cluster) {
+  auto it = receiving_.find(cluster);
+  if (it == receiving_.end()) return;
+  std::unordered_set<std::string> seen = std::move(it->second);
+  receiving_.erase(it);
+  stats_.snapshots_received++;
+  repl_.stats().snapshots_received++;
+  ClusterState* cl = server_.FindCluster(cluster);
+  if (cl == nullptr) return;
+  // Whatever this node held from the peer that its snapshot no longer has is gone.
+  std::vector<std::pair<std::string, std::string>> regs, members;
+  for (auto& shard : cl->shards) {
+    for (auto& [key, e] : shard.registry) {
+      if (e.node == node_ && !seen.count(SeenKey('r', key, e.pid))) regs.emplace_back(key, e.pid);
+    }
+    for (auto& [name, g] : shard.groups) {
+      for (auto& [pid, m] : g.members) {
+        if (m.node == node_ && !seen.count(SeenKey('g', name, pid))) {
+          members.emplace_back(name, pid);
+        }
+      }
+    }
+  }
+  for (auto& [key, pid] : regs) repl_.applier().Unregister(node_, *cl, key, pid, Reason::kNodeDown);
+  for (auto& [g, pid] : members) repl_.applier().Leave(node_, *cl, g, pid, Reason::kNodeDown);
+  GD_LOG_VERBOSE("snapshot of cluster '{}' from {} applied ({} entries, {} stale removed)",
+                 cluster, peer_name_, seen.size(), regs.size() + members.size());
+}
+
+void PeerLink::StartSnapshot(const std::string& cluster) {
+  for (const auto& s : snapshots_) {
+    if (s.cluster == cluster && !s.began) return;  // One is already queued.
+  }
+  snapshots_.push_back(SnapshotSend{cluster});
+}
+
+bool PeerLink::PumpSnapshot() {
+  if (dead_ || !up_ || snapshots_.empty()) return false;
+  if (stream_->pending_bytes() > kSnapshotMaxPending) return true;  // Wait for the socket.
+  SnapshotSend& s = snapshots_.front();
+  ClusterState* cl = server_.FindCluster(s.cluster);
+  if (cl == nullptr || !InCluster(s.cluster)) {
+    snapshots_.pop_front();
+    return !snapshots_.empty();
+  }
+  CloseBatch();
+  if (!s.began) {
+    writer_.Begin(PeerFrameType::kSnapshotBegin);
+    writer_.Str(s.cluster);
+    writer_.End();
+    s.began = true;
+  }
+  size_t budget = kSnapshotChunkEntries;
+  writer_.Begin(PeerFrameType::kSnapshotChunk);
+  writer_.Str(s.cluster);
+  while (budget > 0 && s.shard < cl->shards.size()) {
+    Shard& shard = cl->shards[s.shard];
+    if (!s.keys_loaded) {
+      // Keys are copied once per shard, since the hash map may rehash between chunks.
+      s.reg_keys.clear();
+      for (const auto& [key, e] : shard.registry) {
+        if (e.node == kLocalNode) s.reg_keys.push_back(key);
+      }
+      s.reg_pos = 0;
+      s.group_cursor.clear();
+      s.groups_done = false;
+      s.keys_loaded = true;
+    }
+    for (; budget > 0 && s.reg_pos < s.reg_keys.size(); s.reg_pos++) {
+      const RegEntry* e = Lookup(shard, s.reg_keys[s.reg_pos]);
+      if (e == nullptr || e->node != kLocalNode) continue;
+      writer_.U8('r');
+      writer_.Str(s.reg_keys[s.reg_pos]);
+      writer_.Str(e->pid);
+      writer_.I64(e->time_us);
+      WriteMeta(writer_, &e->meta);
+      budget--;
+    }
+    // Groups are ordered: resume from the cursor, which stays valid whatever changed.
+    auto git = shard.groups.lower_bound(s.group_cursor);
+    for (; budget > 0 && git != shard.groups.end(); ++git) {
+      if (git->second.local_count == 0) continue;
+      for (const auto& [pid, m] : git->second.members) {
+        if (m.node != kLocalNode) continue;
+        writer_.U8('g');
+        writer_.Str(git->first);
+        writer_.Str(pid);
+        writer_.I64(m.time_us);
+        WriteMeta(writer_, &m.meta);
+        budget = budget > 0 ? budget - 1 : 0;
+      }
+    }
+    if (git != shard.groups.end()) {
+      s.group_cursor = git->first;
+      break;
+    }
+    s.shard++;
+    s.keys_loaded = false;
+  }
+  writer_.End();
+  if (s.shard >= cl->shards.size()) {
+    writer_.Begin(PeerFrameType::kSnapshotEnd);
+    writer_.Str(s.cluster);
+    writer_.End();
+    stats_.snapshots_sent++;
+    repl_.stats().snapshots_sent++;
+    GD_LOG_VERBOSE("snapshot of cluster '{}' sent to {}", s.cluster, peer_name_);
+    snapshots_.pop_front();
+  }
+  Flush();
+  return !snapshots_.empty();
+}
+
+void PeerLink::Tick(int64_t now_ms) {
+  if (dead_) return;
+  const Config& cfg = server_.config();
+  if (!up_) {
+    if (now_ms - created_ms_ > cfg.peer_timeout_ms) {
+      GD_LOG_INFO("peer link {} handshake timed out", dial_addr_.empty() ? peer_name_ : dial_addr_);
+      Close(Reason::kNodeDown, true);
+    }
+    return;
+  }
+  if (now_ms - last_rx_ms_ > cfg.peer_timeout_ms) {
+    GD_LOG_INFO("peer {} silent for {} ms: down", peer_name_, now_ms - last_rx_ms_);
+    Close(Reason::kNodeDown);
+    return;
+  }
+  if (now_ms - last_tx_ms_ >= cfg.heartbeat_interval_ms) {
+    CloseBatch();
+    writer_.Begin(PeerFrameType::kHeartbeat);
+    writer_.End();
+    Flush();
+  }
+}
+
+void PeerLink::Close(Reason reason, bool quiet) {
+  if (dead_) return;
+  dead_ = true;
+  repl_.LinkClosed(this, quiet ? Reason::kNone : reason);
+  // Destroying the stream closes the socket; safe inside its own callbacks.
+  stream_.reset();
+}
+
+}  // namespace groupd::replication
