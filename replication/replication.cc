@@ -59,6 +59,8 @@ bool Replication::Start() {
   advertised_ = host.find(':') != std::string::npos
                     ? fmt::format("[{}]:{}", host, listener_->port())
                     : fmt::format("{}:{}", host, listener_->port());
+  // Behind a proxy or NAT, peers must dial another address than the one bound.
+  if (!cfg.peer_announce.empty()) advertised_ = cfg.peer_announce;
 
   server_.AddEventListener(this);
   server_.on_remote_dispatch = [this](ClusterState& cl, std::string_view group,

@@ -164,6 +164,7 @@ const std::vector<Option>& Options() {
       Int("max-meta-bytes", true, &Config::max_meta_bytes, 0, 512LL * 1024 * 1024, true),
       Str("ports-file", false, &Config::ports_file),
       Str("seeds", false, &Config::seeds),
+      Str("peer-announce", false, &Config::peer_announce),
       Str("cluster-secret", false, &Config::cluster_secret),
       Int("peer-timeout", true, &Config::peer_timeout_ms, 100, 3600 * 1000),
       Int("heartbeat-interval", true, &Config::heartbeat_interval_ms, 10, 60 * 1000),

@@ -41,6 +41,7 @@ struct Config {
   std::string ports_file;  // If set, "<port> <peer-port>\n" is written there once listening.
   // Replication (see replication/).
   std::string seeds;
+  std::string peer_announce;  // host:port peers should dial to reach this node; empty: bind:peer-port.
   std::string cluster_secret;
   int64_t peer_timeout_ms = 5000;
   int64_t heartbeat_interval_ms = 500;

@@ -1,6 +1,9 @@
 // The registry family: one owner per key, with meta.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "server/commands.h"
 #include "server/errors.h"
 #include "server/gcommand_util.h"
@@ -120,6 +123,44 @@ void GLocalEntriesCommand(CommandContext& ctx) {
   }
 }
 
+// GENTRIES [CLUSTER c]: this node's whole view of a cluster, sorted, as
+// [registry|pg, key, pid, node, meta]. Meant for debugging and convergence checks.
+void GEntriesCommand(CommandContext& ctx) {
+  GOptions opts;
+  if (const char* err = ParseGOptions(ctx.args, 1, kOptCluster, &opts)) {
+    ctx.reply.Error(err);
+    return;
+  }
+  ClusterState* cl = ResolveCluster(ctx, opts);
+  if (cl == nullptr) return;
+  struct Row {
+    std::string_view kind;
+    std::string_view key, pid;
+    NodeId node;
+    const Meta* meta;
+  };
+  std::vector<Row> rows;
+  for (const auto& shard : cl->shards) {
+    for (const auto& [key, e] : shard.registry) rows.push_back({"registry", key, e.pid, e.node, &e.meta});
+    for (const auto& [group, g] : shard.groups) {
+      for (const auto& [pid, m] : g.members) rows.push_back({"pg", group, pid, m.node, &m.meta});
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.kind, a.key, a.pid) < std::tie(b.kind, b.key, b.pid);
+  });
+  auto& w = ctx.reply;
+  w.Array(rows.size());
+  for (const auto& r : rows) {
+    w.Array(5);
+    w.Bulk(r.kind);
+    w.Bulk(r.key);
+    w.Bulk(r.pid);
+    w.Bulk(ctx.server.NodeName(r.node));
+    WriteMeta(w, *r.meta, {});
+  }
+}
+
 }  // namespace
 
 void RegisterRegistryCommands(CommandTable& table) {
@@ -167,6 +208,12 @@ void RegisterRegistryCommands(CommandTable& table) {
              .flags = kCmdReadonly | kCmdFast,
              .handler = GRegCountCommand<true>,
              .summary = "Counts registrations owned by processes on this node.",
+             .syntax = "[CLUSTER cluster]"});
+  table.Add({.name = "gentries",
+             .arity = -1,
+             .flags = kCmdReadonly,
+             .handler = GEntriesCommand,
+             .summary = "Lists this node's whole view of a cluster (debugging, convergence).",
              .syntax = "[CLUSTER cluster]"});
   table.Add({.name = "glocalentries",
              .arity = 1,
