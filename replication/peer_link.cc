@@ -532,16 +532,27 @@ void PeerLink::StartSnapshot(const std::string& cluster) {
     if (s.cluster == cluster && !s.began) return;  // One is already queued.
   }
   snapshots_.push_back(SnapshotSend{cluster});
+  repl_.SchedulePump();
 }
 
-bool PeerLink::PumpSnapshot() {
-  if (dead_ || !up_ || snapshots_.empty()) return false;
-  if (stream_->pending_bytes() > kSnapshotMaxPending) return true;  // Wait for the socket.
+PeerLink::Pump PeerLink::PumpSnapshot() {
+  if (dead_ || !up_ || snapshots_.empty()) return Pump::kIdle;
+  if (stream_->pending_bytes() > kSnapshotMaxPending) {
+    // Resume as soon as the socket has taken what is queued.
+    if (!drain_wait_) {
+      drain_wait_ = true;
+      stream_->OnDrained([this] {
+        drain_wait_ = false;
+        repl_.SchedulePump();
+      });
+    }
+    return Pump::kBlocked;
+  }
   SnapshotSend& s = snapshots_.front();
   ClusterState* cl = server_.FindCluster(s.cluster);
   if (cl == nullptr || !InCluster(s.cluster)) {
     snapshots_.pop_front();
-    return !snapshots_.empty();
+    return snapshots_.empty() ? Pump::kIdle : Pump::kMore;
   }
   CloseBatch();
   if (!s.began) {
@@ -563,7 +574,7 @@ bool PeerLink::PumpSnapshot() {
       }
       s.reg_pos = 0;
       s.group_cursor.clear();
-      s.groups_done = false;
+      s.member_cursor.clear();
       s.keys_loaded = true;
     }
     for (; budget > 0 && s.reg_pos < s.reg_keys.size(); s.reg_pos++) {
@@ -576,24 +587,33 @@ bool PeerLink::PumpSnapshot() {
       WriteMeta(writer_, &e->meta);
       budget--;
     }
-    // Groups are ordered: resume from the cursor, which stays valid whatever changed.
-    auto git = shard.groups.lower_bound(s.group_cursor);
-    for (; budget > 0 && git != shard.groups.end(); ++git) {
+    if (s.reg_pos < s.reg_keys.size()) break;  // Budget spent inside the registry part.
+    // Groups and their members are ordered: resume from the (group, pid) cursor, which stays
+    // valid whatever changed in between.
+    bool spent = false;
+    for (auto git = shard.groups.lower_bound(s.group_cursor);
+         git != shard.groups.end() && !spent; ++git) {
       if (git->second.local_count == 0) continue;
-      for (const auto& [pid, m] : git->second.members) {
-        if (m.node != kLocalNode) continue;
+      const auto& members = git->second.members;
+      auto mit = git->first == s.group_cursor ? members.lower_bound(s.member_cursor)
+                                              : members.begin();
+      for (; mit != members.end(); ++mit) {
+        if (budget == 0) {
+          s.group_cursor = git->first;
+          s.member_cursor = mit->first;
+          spent = true;
+          break;
+        }
+        if (mit->second.node != kLocalNode) continue;
         writer_.U8('g');
         writer_.Str(git->first);
-        writer_.Str(pid);
-        writer_.I64(m.time_us);
-        WriteMeta(writer_, &m.meta);
-        budget = budget > 0 ? budget - 1 : 0;
+        writer_.Str(mit->first);
+        writer_.I64(mit->second.time_us);
+        WriteMeta(writer_, &mit->second.meta);
+        budget--;
       }
     }
-    if (git != shard.groups.end()) {
-      s.group_cursor = git->first;
-      break;
-    }
+    if (spent) break;
     s.shard++;
     s.keys_loaded = false;
   }
@@ -608,7 +628,7 @@ bool PeerLink::PumpSnapshot() {
     snapshots_.pop_front();
   }
   Flush();
-  return !snapshots_.empty();
+  return snapshots_.empty() ? Pump::kIdle : Pump::kMore;
 }
 
 void PeerLink::Tick(int64_t now_ms) {

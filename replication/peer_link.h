@@ -74,9 +74,9 @@ class PeerLink {
   bool Flush();
   // Heartbeats, timeouts and snapshot progress.
   void Tick(int64_t now_ms);
-  // Produces the next snapshot chunk if one is due and the socket keeps up. Returns true while
-  // snapshot work remains.
-  bool PumpSnapshot();
+  // Produces the next snapshot chunk if one is due and the socket keeps up.
+  enum class Pump { kIdle, kMore, kBlocked };
+  Pump PumpSnapshot();
 
   // Closes the link. reason is what the peer's entries get if this was its only link;
   // quiet closes (duplicates) never touch entries.
@@ -91,8 +91,9 @@ class PeerLink {
     bool keys_loaded = false;
     std::vector<std::string> reg_keys;
     size_t reg_pos = 0;
-    std::string group_cursor;  // Next group name to send in this shard ("" = from start).
-    bool groups_done = false;
+    // Next (group, pid) to send in this shard; ("", "") is the start.
+    std::string group_cursor;
+    std::string member_cursor;
   };
 
   void OnData(std::string_view data);
@@ -128,6 +129,7 @@ class PeerLink {
   bool dead_ = false;
   bool busy_closed_ = false;
   bool leaving_ = false;
+  bool drain_wait_ = false;  // Waiting for the socket to drain before the next chunk.
   std::string peer_name_, peer_incarnation_, peer_addr_, peer_nonce_;
   bool peer_has_secret_ = false;
   NodeId node_ = kLocalNode;

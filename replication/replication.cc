@@ -116,6 +116,7 @@ bool Replication::Start() {
 
   tick_ = std::make_unique<uvw::Timer>(loop_);
   tick_->Start(50, 50, [this] { Tick(); });
+  pump_ = std::make_unique<uvw::Timer>(loop_);
   prepare_ = std::make_unique<uvw::Prepare>(loop_);
   prepare_->Start([this] { FlushAll(); });
   GD_LOG_INFO("peer port listening on {} (advertised as {})", listener_->port(), advertised_);
@@ -278,17 +279,25 @@ void Replication::OnEvent(const Event& event) {
   }
 }
 
+void Replication::SchedulePump() {
+  if (pump_scheduled_ || !pump_) return;
+  pump_scheduled_ = true;
+  pump_->Start(0, 0, [this] { pump_scheduled_ = false; });
+}
+
 void Replication::FlushAll() {
+  // One snapshot chunk per link per loop turn: big snapshots interleave with client traffic.
+  bool more = false;
+  for (PeerLink* l : UpLinks()) {
+    if (l->PumpSnapshot() == PeerLink::Pump::kMore) more = true;
+  }
   for (PeerLink* l : UpLinks()) l->Flush();
+  if (more) SchedulePump();
 }
 
 void Replication::Tick() {
   int64_t now = Server::NowMs();
-  bool more_snapshots = false;
-  for (auto& l : links_) {
-    l->Tick(now);
-    if (l->PumpSnapshot()) more_snapshots = true;
-  }
+  for (auto& l : links_) l->Tick(now);
   // Free dead links here, outside their own callbacks.
   links_.erase(std::remove_if(links_.begin(), links_.end(),
                               [](const std::unique_ptr<PeerLink>& l) { return l->dead(); }),
@@ -312,7 +321,6 @@ void Replication::Tick() {
     Dial(t);
   }
   if (!dns_seeds_.empty() && now >= next_resolve_ms_) ResolveSeeds();
-  (void)more_snapshots;
 }
 
 void Replication::Shutdown() {
@@ -324,8 +332,7 @@ void Replication::Shutdown() {
 
 std::string Replication::InfoSection() const {
   std::string s;
-  s += fmt::format("role:master\r\nconnected_slaves:0\r\npeer_port:{}\r\nadvertised:{}\r\n",
-                   peer_port(), advertised_);
+  s += fmt::format("peer_port:{}\r\nadvertised:{}\r\n", peer_port(), advertised_);
   s += fmt::format("peers:{}\r\nlinks_up:{}\r\nlinks_down:{}\r\nhandshakes_refused:{}\r\n",
                    up_.size(), stats_.links_up, stats_.links_down, stats_.handshakes_refused);
   s += fmt::format("snapshots_sent:{}\r\nsnapshots_received:{}\r\nbusy_disconnects:{}\r\n",

@@ -64,6 +64,8 @@ class Replication : public EventListener {
   void LearnPeers(const std::vector<std::pair<std::string, std::string>>& peers);
   // A link found its other end is this node: never dial that address again.
   void MarkSelfAddress(const std::string& addr);
+  // Makes the loop produce the next snapshot chunks on its next turn.
+  void SchedulePump();
   // The list of (name, peer address) of this node and every up peer.
   std::vector<std::pair<std::string, std::string>> KnownPeers() const;
 
@@ -93,6 +95,9 @@ class Replication : public EventListener {
   std::unique_ptr<uvw::TcpListener> listener_;
   std::unique_ptr<uvw::Timer> tick_;
   std::unique_ptr<uvw::Prepare> prepare_;
+  std::unique_ptr<uvw::Timer> pump_;  // Zero-delay timer: keeps the loop turning while
+                                      // snapshot chunks remain.
+  bool pump_scheduled_ = false;
   std::string advertised_;
   std::map<std::string, Target> targets_;  // By address.
   std::vector<std::string> dns_seeds_;     // host:port seeds given by name.

@@ -71,7 +71,8 @@ void Server::Execute(Client& c, std::span<const std::string_view> args) {
     return;
   }
   std::string fullname;
-  if (!spec->subcommands.empty()) {
+  // A container called bare runs its own handler when it has one (COMMAND lists everything).
+  if (!spec->subcommands.empty() && !(args.size() == 1 && spec->handler != nullptr)) {
     const CommandSpec* sub = FindSubcommand(*spec, Lower(args[1], &lower_buf));
     if (sub == nullptr) {
       std::string upper = spec->name;

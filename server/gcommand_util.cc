@@ -56,7 +56,8 @@ std::span<const std::string_view> ReadFields(CommandContext& ctx, const GOptions
 
 bool IsValidClusterName(std::string_view name) {
   if (name.empty() || name.size() > 256) return false;
-  for (char ch : name) {
+  // Bytes >= 0x80 are allowed, so UTF-8 names work.
+  for (unsigned char ch : name) {
     if (ch <= ' ' || ch == ':' || ch == 0x7f) return false;
   }
   return true;

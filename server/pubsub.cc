@@ -77,7 +77,7 @@ void WritePMessageFrame(Client& c, std::string_view pattern, std::string_view ch
 }
 
 size_t PubSub::Publish(std::string_view channel, std::string_view payload, DeliverySink& sink,
-                       const ClientSet* skip) {
+                       const ClientSet* skip, bool match_patterns) {
   size_t receivers = 0;
   auto it = channels_.find(channel);
   if (it != channels_.end()) {
@@ -90,6 +90,7 @@ size_t PubSub::Publish(std::string_view channel, std::string_view payload, Deliv
       receivers++;
     }
   }
+  if (!match_patterns) return receivers;
   for (const auto& [pattern, subs] : patterns_) {
     if (!GlobMatch(pattern, channel)) continue;
     for (Client* c : subs) {
@@ -107,8 +108,9 @@ const PubSub::ClientSet* PubSub::Subscribers(std::string_view channel) const {
   return it == channels_.end() ? nullptr : &it->second;
 }
 
-bool PubSub::WouldDeliver(std::string_view channel) const {
+bool PubSub::WouldDeliver(std::string_view channel, bool match_patterns) const {
   if (channels_.find(channel) != channels_.end()) return true;
+  if (!match_patterns) return false;
   for (const auto& [pattern, subs] : patterns_) {
     if (GlobMatch(pattern, channel)) return true;
   }

@@ -38,13 +38,13 @@ class PubSub {
   // payload" to subscribers of matching patterns. Clients in `skip` receive nothing (they got the
   // frame by another route). Returns the number of frames written.
   size_t Publish(std::string_view channel, std::string_view payload, DeliverySink& sink,
-                 const ClientSet* skip = nullptr);
+                 const ClientSet* skip = nullptr, bool match_patterns = true);
 
   // Subscribers of exactly this channel, or nullptr.
   const ClientSet* Subscribers(std::string_view channel) const;
   bool HasPatterns() const { return !patterns_.empty(); }
   // True when publishing on channel would reach anyone.
-  bool WouldDeliver(std::string_view channel) const;
+  bool WouldDeliver(std::string_view channel, bool match_patterns = true) const;
 
   size_t NumPatterns() const { return patterns_.size(); }
   size_t NumChannels() const { return channels_.size(); }

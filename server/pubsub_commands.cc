@@ -105,7 +105,8 @@ void PubSubChannelsCommand(CommandContext& ctx) {
 
 void PubSubNumSubCommand(CommandContext& ctx) {
   auto channels = ctx.args.subspan(2);
-  ctx.reply.Map(channels.size());
+  // A flat array in RESP3 too, as Redis answers (clients slice it as a list).
+  ctx.reply.Array(channels.size() * 2);
   for (auto ch : channels) {
     const auto* subs = ctx.server.pubsub().Subscribers(ch);
     ctx.reply.Bulk(ch);

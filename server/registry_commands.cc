@@ -93,7 +93,9 @@ void GLocalEntriesCommand(CommandContext& ctx) {
     n += cl->LocalRegistrations() + cl->LocalMemberships();
   }
   w.Array(n);
-  for (const auto& [name, cl] : ctx.server.clusters()) {
+  for (const auto& entry : ctx.server.clusters()) {
+    const std::string& name = entry.first;
+    const ClusterState* cl = entry.second.get();
     auto header = [&](const char* kind, std::string_view key, std::string_view pid) {
       w.Array(5);
       w.Bulk(kind);

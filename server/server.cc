@@ -76,6 +76,9 @@ Server::Server(Config config) : config_(std::move(config)), start_ms_(NowMs()) {
 Server::~Server() = default;
 
 void Server::SetListeningPort(int port) {
+  // Keep an ephemeral client port's peer port ephemeral too, then report the real port.
+  if (config_.peer_port < 0 && config_.port == 0) config_.peer_port = 0;
+  config_.port = port;
   if (config_.node_name.empty()) node_name_ = DefaultNodeName(port);
   node_names_[0] = node_name_;
 }
@@ -100,6 +103,8 @@ bool Server::AttachClient(Client* c) {
   stats_.total_connections++;
   c->created_ms = c->last_interaction_ms = NowMs();
   c->owner.id = c->id;
+  // As in Redis: with no password set, a client is the default user from the start.
+  c->authenticated = config_.requirepass.empty();
   c->owner.pid = fmt::format("{}.{}@{}", c->id, incarnation_, node_name_);
   if (static_cast<int64_t>(clients_.size()) >= config_.maxclients) {
     stats_.rejected_connections++;
@@ -153,7 +158,10 @@ ClusterState* Server::FindCluster(std::string_view name) {
 bool Server::ConnectCluster(std::string_view name, int64_t ttl_ms) {
   if (FindCluster(name) != nullptr) return false;
   auto cl = std::make_unique<ClusterState>(std::string(name), config_.shards);
-  if (ttl_ms > 0) cl->lease_deadline_ms = NowMs() + ttl_ms;
+  if (ttl_ms > 0) {
+    int64_t now = NowMs();
+    cl->lease_deadline_ms = ttl_ms > INT64_MAX - now ? INT64_MAX : now + ttl_ms;
+  }
   clusters_.emplace(std::string(name), std::move(cl));
   GD_LOG_INFO("connected to cluster '{}'", name);
   if (on_cluster_change) on_cluster_change(name, true);
@@ -277,6 +285,7 @@ void Server::EmitEntryEvent(EventType type, ClusterState& cl, std::string_view k
 }
 
 void Server::Emit(Event& event) {
+  BeginDelivery();
   event.seq = ++event_seq_;
   stats_.events++;
   // Monitors are subscribers of __gevent__[@c]:<pattern> channels. The patterns that can match a
@@ -290,28 +299,47 @@ void Server::Emit(Event& event) {
   channel.push_back(':');
   const size_t base = channel.size();
   std::string payload;
-  auto publish = [&](std::string_view pattern) {
+  // PSUBSCRIBE patterns are matched against the key's own channel only, so a pattern subscriber
+  // gets each event once.
+  auto publish = [&](std::string_view pattern, bool match_patterns) {
     channel.resize(base);
     channel.append(pattern);
-    if (!pubsub_.WouldDeliver(channel)) return;
+    if (!pubsub_.WouldDeliver(channel, match_patterns)) return;
     if (payload.empty()) AppendEventJson(event, &payload);
-    pubsub_.Publish(channel, payload, *this);
+    pubsub_.Publish(channel, payload, *this, nullptr, match_patterns);
   };
-  publish(event.key);
+  publish(event.key, true);
   for (size_t i = 0; i + 1 < event.key.size(); i++) {
-    if (event.key[i] == '/') publish(event.key.substr(0, i + 1));
+    if (event.key[i] == '/') publish(event.key.substr(0, i + 1), false);
   }
-  publish("*");
+  publish("*", false);
   for (EventListener* l : listeners_) l->OnEvent(event);
+  EndDelivery();
+}
+
+void Server::EndDelivery() {
+  if (--delivering_ > 0) return;
+  // Checks may close clients, whose removal emits events that queue further checks.
+  while (!limit_checks_.empty()) {
+    std::vector<Client*> batch;
+    batch.swap(limit_checks_);
+    for (Client* c : batch) {
+      if (clients_.count(c->id)) CheckOutputLimits(*c);
+    }
+  }
 }
 
 size_t Server::Publish(std::string_view channel, std::string_view payload) {
   stats_.pubsub_messages++;
   if (on_publish) on_publish(channel, payload);
-  return pubsub_.Publish(channel, payload, *this);
+  BeginDelivery();
+  size_t n = pubsub_.Publish(channel, payload, *this);
+  EndDelivery();
+  return n;
 }
 
 size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::string_view message) {
+  BeginDelivery();
   stats_.dispatches++;
   std::string channel = "__gdispatch__";
   if (!cl.name.empty()) {
@@ -350,31 +378,33 @@ size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::stri
   };
 
   Shard& shard = cl.ShardFor(group);
-  if (const Group* g = FindGroup(shard, group)) {
+  const Group* g = FindGroup(shard, group);
+  if (g != nullptr) {
     for (const auto& [pid, m] : g->members) {
       if (m.node == kLocalNode) deliver_to_pid(pid, m.owner);
     }
   }
-  if (const RegEntry* e = Lookup(shard, group); e != nullptr && e->node == kLocalNode) {
+  // The process registered under the key, unless it is also a member (it got it already).
+  if (const RegEntry* e = Lookup(shard, group);
+      e != nullptr && e->node == kLocalNode && (g == nullptr || !g->members.contains(e->pid))) {
     deliver_to_pid(e->pid, e->owner);
   }
-  if (const auto* subs = pubsub_.Subscribers(channel)) {
-    for (Client* s : *subs) {
-      if (reached.insert(s).second) {
-        WriteMessageFrame(*s, channel, message);
-        Delivered(*s);
-      }
-    }
-  }
-  stats_.dispatch_deliveries += reached.size();
-  return reached.size();
+  // Subscribers of the dispatch channel (and matching patterns), skipping connections reached.
+  size_t n = reached.size() + pubsub_.Publish(channel, message, *this, &reached);
+  stats_.dispatch_deliveries += n;
+  EndDelivery();
+  return n;
 }
 
 // --- Output --------------------------------------------------------------------------------------
 
 void Server::Delivered(Client& c) {
   MarkPending(c);
-  CheckOutputLimits(c);
+  if (delivering_ > 0) {
+    limit_checks_.push_back(&c);
+  } else {
+    CheckOutputLimits(c);
+  }
 }
 
 void Server::MarkPending(Client& c) {

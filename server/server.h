@@ -179,7 +179,14 @@ class Server : public DeliverySink {
   static int64_t NowUs();
 
  private:
+  // Delivery can push a client past its output limit, and closing it removes its entries,
+  // which would edit tables and emit events in the middle of another delivery. So limit checks
+  // wait until the outermost delivery (Emit, Publish, DispatchLocal) is over.
+  void BeginDelivery() { delivering_++; }
+  void EndDelivery();
 
+  int delivering_ = 0;
+  std::vector<Client*> limit_checks_;
   Config config_;
   std::string node_name_;
   std::string incarnation_;

@@ -5,8 +5,9 @@
 // The binary comes from $GROUPD_BIN (ctest sets it to the built target) and falls back to
 // build/server/groupd in the source tree. The server listens on a kernel-chosen port reported
 // through --ports-file; start() resolves once that file is complete and PING answers +PONG.
-// Every server started here is killed by stop(), and by the process 'exit' hook (also reached
-// on SIGTERM/SIGINT) when a test file ends without stopping it.
+// Every server started here is killed by stop(), by the process 'exit' hook (also reached on
+// SIGTERM/SIGINT) when a test file ends without stopping it, and by the kernel (setpriv
+// --pdeathsig) when the test process is killed outright.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -20,6 +21,8 @@ const STARTUP_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;
 const EVENT_TIMEOUT_MS = 3000;
 const QUIET_MS = 300;
+const SETPRIV = '/usr/bin/setpriv';
+const STDIO = ['ignore', 'ignore', 'pipe'];
 
 const liveServers = new Set();
 
@@ -86,7 +89,11 @@ class GroupdServer {
     this.tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'groupd-clients-'));
     const portsFile = path.join(this.tmpdir, 'ports');
     const args = ['--port', '0', '--ports-file', portsFile, '--loglevel', 'off', ...this.extraArgs];
-    this.child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // setpriv (util-linux) asks the kernel to SIGKILL groupd when this process dies, even by a
+    // SIGKILL that no 'exit' handler sees; without it the handlers below are the only guard.
+    this.child = fs.existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...args], { stdio: STDIO })
+      : spawn(bin, args, { stdio: STDIO });
     liveServers.add(this);
     this.child.stderr.on('data', (chunk) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);
@@ -264,7 +271,7 @@ function uniquePrefix(lib, name) {
   return `${lib}/${name.replace(/[^A-Za-z0-9]+/g, '-')}/${process.pid}.${uniqueCounter}/`;
 }
 
-// Runs `fn` with a bound so that a client call that never settles fails the test.
+// Bounds a promise so that a client call that never settles fails the test instead of hanging.
 function within(promise, what, timeoutMs = EVENT_TIMEOUT_MS) {
   let timer;
   const timeout = new Promise((_, reject) => {

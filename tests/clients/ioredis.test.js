@@ -27,8 +27,10 @@ after(async () => {
 });
 
 // A connected client; records 'error' events so tests can assert the connection stayed healthy.
-async function connect(options = {}) {
-  const c = new Redis({ host: server.host, port: server.port, ...options });
+// With portOnly the client is built exactly as `new Redis({ port })`, host left to its default.
+async function connect(options = {}, { portOnly = false } = {}) {
+  const address = portOnly ? { port: server.port } : { host: server.host, port: server.port };
+  const c = new Redis({ ...address, ...options });
   c.errors = [];
   c.on('error', (err) => c.errors.push(err.message));
   clients.add(c);
@@ -47,14 +49,15 @@ function metaObject(flat) {
 }
 
 describe('ioredis default options', () => {
-  it('passes the handshake and INFO ready check and negotiates RESP3', async () => {
-    const r = await connect();
-    assert.equal(r.status, 'ready');
-    const hello = metaObject(await r.call('HELLO'));
-    assert.equal(hello.proto, 3, `HELLO reports ${JSON.stringify(hello)}`);
-    assert.equal(await r.ping(), 'PONG');
-    assert.deepEqual(r.errors, []);
-  });
+  it('new Redis({ port }) passes the handshake and INFO ready check and negotiates RESP3',
+    async () => {
+      const r = await connect({}, { portOnly: true });
+      assert.equal(r.status, 'ready');
+      const hello = metaObject(await r.call('HELLO'));
+      assert.equal(hello.proto, 3, `HELLO reports ${JSON.stringify(hello)}`);
+      assert.equal(await r.ping(), 'PONG');
+      assert.deepEqual(r.errors, []);
+    });
 
   it('applies connectionName through CLIENT SETNAME during the handshake', async () => {
     const r = await connect({ connectionName: 'io-named' });
@@ -145,7 +148,9 @@ for (const protocol of [3, 2]) {
         await actor.call('GREG', key, 'META', 'v', '1');
         let frame = await frames.wait(isEvent('registered', key), 'registered event');
         assert.equal(frame.channel, channel);
-        seqs.push(assertEvent(assert, frame, { type: 'registered', key, pid, meta: { v: '1' } }).seq);
+        seqs.push(assertEvent(assert, frame, {
+          type: 'registered', key, pid, meta: { v: '1' },
+        }).seq);
 
         await actor.call('GREG', key, 'META', 'v', '2');
         frame = await frames.wait(isEvent('registered', key), 're-registered event');
@@ -155,7 +160,9 @@ for (const protocol of [3, 2]) {
 
         await actor.call('GJOIN', group, 'META', 'r', 'x');
         frame = await frames.wait(isEvent('joined', group), 'joined event');
-        seqs.push(assertEvent(assert, frame, { type: 'joined', key: group, pid, meta: { r: 'x' } }).seq);
+        seqs.push(assertEvent(assert, frame, {
+          type: 'joined', key: group, pid, meta: { r: 'x' },
+        }).seq);
 
         await actor.call('GLEAVE', group);
         frame = await frames.wait(isEvent('left', group), 'left event');
@@ -202,7 +209,9 @@ for (const protocol of [3, 2]) {
       const pattern = `__gevent__:${prefix}*`;
       const sub = await connect(options);
       const frames = new Frames();
-      sub.on('pmessage', (pat, channel, message) => frames.push({ pattern: pat, channel, message }));
+      sub.on('pmessage', (pat, channel, message) => {
+        frames.push({ pattern: pat, channel, message });
+      });
       assert.equal(await within(sub.psubscribe(pattern), 'PSUBSCRIBE'), 1);
       const actor = await connect(options);
       const pid = await actor.call('GPID');

@@ -35,8 +35,11 @@ function track(c) {
   return c;
 }
 
-async function connect(options = {}) {
-  const c = track(createClient({ ...options, socket: { host: server.host, port: server.port } }));
+// With portOnly the client is built exactly as createClient({ socket: { port } }). With a host,
+// node-redis also sends CLIENT MAINT_NOTIFICATIONS in its handshake and must survive its error.
+async function connect(options = {}, { portOnly = false } = {}) {
+  const socket = portOnly ? { port: server.port } : { host: server.host, port: server.port };
+  const c = track(createClient({ ...options, socket }));
   await within(c.connect(), 'node-redis connect');
   return c;
 }
@@ -55,15 +58,24 @@ function flatToObject(flat) {
 }
 
 describe('node-redis createClient defaults', () => {
-  it('connects, answers PING and negotiates RESP3', async () => {
-    const c = await connect();
-    assert.equal(await c.ping(), 'PONG');
-    const hello = await c.sendCommand(['HELLO']);
-    // Under RESP3 HELLO is a map (an object here); under RESP2 it would be a flat array.
-    assert.ok(!Array.isArray(hello) && hello !== null, `HELLO reply ${JSON.stringify(hello)}`);
-    assert.equal(hello.proto, 3);
-    assert.deepEqual(c.errors, []);
-  });
+  it('createClient({ socket: { port } }) connects, answers PING and negotiates RESP3',
+    async () => {
+      const c = await connect({}, { portOnly: true });
+      assert.equal(await c.ping(), 'PONG');
+      const hello = await c.sendCommand(['HELLO']);
+      // Under RESP3 HELLO is a map (an object here); under RESP2 it would be a flat array.
+      assert.ok(!Array.isArray(hello) && hello !== null, `HELLO reply ${JSON.stringify(hello)}`);
+      assert.equal(hello.proto, 3);
+      assert.deepEqual(c.errors, []);
+    });
+
+  it('a handshake with a host (CLIENT MAINT_NOTIFICATIONS, CLIENT SETINFO) leaves the client ready',
+    async () => {
+      const c = await connect();
+      assert.equal(c.isReady, true);
+      assert.equal(await c.sendCommand(['GPID']).then((pid) => PID_RE.test(pid)), true);
+      assert.deepEqual(c.errors, []);
+    });
 
   for (const RESP of [2, 3]) {
     it(`the name option sets the client name (RESP ${RESP})`, async () => {
@@ -129,8 +141,8 @@ for (const RESP of [2, 3]) {
       const actor = await connect(options);
       const subscriber = await duplicate(actor);
       const frames = new Frames();
-      await within(subscriber.subscribe(channel, (message, ch) => frames.push({ channel: ch, message })),
-        'subscribe');
+      const listener = (message, ch) => frames.push({ channel: ch, message });
+      await within(subscriber.subscribe(channel, listener), 'subscribe');
       const pid = await actor.sendCommand(['GPID']);
       const key = prefix + 'k';
       const group = prefix + 'g';
@@ -189,8 +201,8 @@ for (const RESP of [2, 3]) {
       const pattern = `__gevent__:${prefix}*`;
       const subscriber = await connect(options);
       const frames = new Frames();
-      await within(subscriber.pSubscribe(pattern, (message, ch) => frames.push({ channel: ch, message })),
-        'pSubscribe');
+      const listener = (message, ch) => frames.push({ channel: ch, message });
+      await within(subscriber.pSubscribe(pattern, listener), 'pSubscribe');
       const actor = await connect(options);
       const pid = await actor.sendCommand(['GPID']);
       const key = prefix + 'k';

@@ -115,7 +115,8 @@ class GroupdTestCase(unittest.TestCase):
 
     def subscribe_to(self, frames, channel):
         frames.pubsub.subscribe(channel)
-        frames.wait(is_subscribe("subscribe", channel.encode()), f"subscribe confirmation of {channel}")
+        frames.wait(is_subscribe("subscribe", channel.encode()),
+                    f"subscribe confirmation of {channel}")
 
     def pubsub_command(self, p, *args):
         """Runs a command on a PubSub's connection before it subscribes and returns the reply."""
@@ -228,7 +229,8 @@ class RegistryTest(GroupdTestCase):
         owner.execute_command("GREG", key)
         with self.assertRaises(redis.ResponseError) as cm:
             other.execute_command("GUNREG", key)
-        self.assertEqual(str(cm.exception), f"NOTOWNER key '{key}' is not registered by this process")
+        self.assertEqual(str(cm.exception),
+                         f"NOTOWNER key '{key}' is not registered by this process")
         self.assertEqual(owner.execute_command("GUNREG", key), b"OK")
         self.assertIsNone(owner.execute_command("GLOOKUP", key))
 
@@ -491,13 +493,13 @@ def redis_py_supports_resp3():
 
 
 class Resp3Test(GroupdTestCase):
-    def setUp(self):
-        super().setUp()
+    @classmethod
+    def setUpClass(cls):
         if not redis_py_supports_resp3():
             note = (f"redis-py {redis.__version__} has no protocol=3 option (added in 5.0); "
                     "the redis-py RESP3 tests are skipped")
-            print(f"NOTE: {note}", file=sys.stderr)
-            self.skipTest(note)
+            print(f"\nNOTE: {note}", file=sys.stderr)
+            raise unittest.SkipTest(note)
 
     def test_resp3_glookup_returns_meta_as_a_map(self):
         r = self.client(protocol=3)

@@ -1,0 +1,82 @@
+"""Snapshots carry a node's whole state to a peer whenever a link comes up (start, restart,
+partition heal) or a peer connects to a named cluster: big ones too, sent in many chunks."""
+
+import time
+
+import cluster_case
+from cluster_case import ClusterTestCase
+
+# More than one snapshot chunk (2048 entries) and spread over every shard.
+MANY = 5000
+
+
+class SnapshotTest(ClusterTestCase):
+
+    def _register_many(self, c, i, n, prefix="r/", cluster=None):
+        cl = self.client(c, i)
+        extra = ("CLUSTER", cluster) if cluster else ()
+        replies = cl.pipeline([("GREG", "%s%d" % (prefix, k), *extra) for k in range(n)],
+                              timeout=30)
+        self.assertEqual(set(replies), {"OK"})
+        return cl
+
+    def _count(self, c, i, cluster=None):
+        return c.call(i, "GREGCOUNT", *(("CLUSTER", cluster) if cluster else ()))
+
+    def test_restarted_node_receives_every_registration(self):
+        c = self.start_cluster(3)
+        self._register_many(c, 1, MANY)
+        self.wait_equal(lambda: self._count(c, 3), MANY, timeout=10,
+                        what="%d registrations streamed to node3" % MANY)
+        c.kill(3)
+        c.restart(3)
+        c.wait_mesh()
+        self.wait_equal(lambda: self._count(c, 3), MANY, timeout=5,
+                        what="%d registrations on node3 after its restart (snapshot)" % MANY)
+        self.assertEqual(len(self.assert_converged(c)), MANY)
+
+    def test_link_flap_keeps_every_registration(self):
+        c = self.start_cluster(3, proxies=True)
+        self._register_many(c, 1, MANY)
+        self.wait_equal(lambda: self._count(c, 2), MANY, timeout=10,
+                        what="%d registrations streamed to node2" % MANY)
+        c.proxy.cut("node1", "node2")
+        self.wait_equal(lambda: self._count(c, 2), 0, what="node2 dropping node1's entries")
+        c.proxy.heal_all()
+        c.wait_mesh(timeout=10)
+        self.wait_equal(lambda: self._count(c, 2), MANY, timeout=5,
+                        what="%d registrations back on node2 after the heal" % MANY)
+        self.assertEqual(len(self.assert_converged(c)), MANY)
+
+    def test_gconnect_pulls_every_entry_of_a_big_named_cluster(self):
+        c = self.start_cluster(3)
+        c.call(1, "GCONNECT", "big")
+        self._register_many(c, 1, MANY, cluster="big")
+        c.call(3, "GCONNECT", "big")
+        self.wait_equal(lambda: self._count(c, 3, "big"), MANY, timeout=5,
+                        what="%d registrations of 'big' on node3 after GCONNECT" % MANY)
+        self.assert_converged(c, clusters=("big",))
+
+    def test_snapshot_of_many_groups_and_members(self):
+        c = self.start_cluster(3)
+        a = self.client(c, 1)
+        self.assertEqual(set(a.pipeline([("GJOIN", "g/%d" % k) for k in range(3000)] +
+                                        [("GREG", "k/%d" % k) for k in range(500)],
+                                        timeout=30)), {"OK"})
+        members = [self.client(c, 1) for _ in range(40)]
+        for m in members:
+            m.call("GJOIN", "crowd", "META", "x", "y")
+        want = 3000 + 500 + 40
+        self.wait_equal(lambda: len(self.entries(c, 2)), want, timeout=10,
+                        what="everything streamed to node2")
+        c.kill(2)
+        c.restart(2)
+        c.wait_mesh()
+        self.wait_equal(lambda: len(self.entries(c, 2)), want, timeout=5,
+                        what="%d entries on node2 after its restart" % want)
+        self.assertEqual(c.call(2, "GCOUNT", "crowd"), 40)
+        self.assertEqual(len(self.assert_converged(c)), want)
+
+
+if __name__ == "__main__":
+    cluster_case.main()
