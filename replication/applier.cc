@@ -8,13 +8,13 @@
 namespace groupd::replication {
 
 void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
-                       int64_t time_us, Meta meta) {
+                       int64_t time_us, Meta meta, bool from_snapshot) {
   Shard& shard = cl.ShardFor(key);
   auto it = shard.registry.find(key);
   if (it != shard.registry.end()) {
     RegEntry& held = it->second;
     if (held.pid == pid) {
-      if (held.meta == meta) return;  // Already applied.
+      if (from_snapshot && held.meta == meta) return;  // Already held.
       Meta previous = std::move(held.meta);
       held.meta = std::move(meta);
       server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &held.meta, &previous,
@@ -86,7 +86,8 @@ void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegE
   server_.pubsub().Publish(channel, payload, server_, &skip);
 
   server_.UnregisterLocal(c->owner, cl, key, Reason::kRegistryConflict);
-  if (kill) server_.KillClient(*c, Reason::kKilled);
+  // The notice must reach the loser before its connection closes.
+  if (kill) server_.KillClient(*c, Reason::kKilled, /*flush_output=*/true);
 }
 
 void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
@@ -100,11 +101,11 @@ void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
 }
 
 void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
-                   int64_t time_us, Meta meta) {
+                   int64_t time_us, Meta meta, bool from_snapshot) {
   Shard& shard = cl.ShardFor(group);
-  if (const Group* g = FindGroup(shard, group)) {
+  if (const Group* g = FindGroup(shard, group); g != nullptr && from_snapshot) {
     auto it = g->members.find(pid);
-    if (it != g->members.end() && it->second.meta == meta) return;  // Already applied.
+    if (it != g->members.end() && it->second.meta == meta) return;  // Already held.
   }
   JoinResult r = groupd::Join(shard, group, pid, Member{node, 0, time_us, std::move(meta)});
   const Member& m = FindGroup(shard, group)->members.find(pid)->second;

@@ -16,12 +16,14 @@ class Applier {
  public:
   Applier(Server& server, ConflictPolicy policy) : server_(server), policy_(std::move(policy)) {}
 
+  // from_snapshot: an entry already held unchanged emits nothing (a resync shows only real
+  // changes); a live re-registration with the same meta emits its event, as it did on the owner.
   void Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
-                int64_t time_us, Meta meta);
+                int64_t time_us, Meta meta, bool from_snapshot = false);
   void Unregister(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
                   Reason reason);
   void Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
-            int64_t time_us, Meta meta);
+            int64_t time_us, Meta meta, bool from_snapshot = false);
   void Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
              Reason reason);
 

@@ -489,9 +489,9 @@ bool PeerLink::HandleSnapshotChunk(PeerReader& r) {
     if (!r.ok() || (kind != 'r' && kind != 'g') || key.empty()) return false;
     if (cl == nullptr) continue;
     if (kind == 'r') {
-      repl_.applier().Register(node_, *cl, key, pid, time_us, std::move(meta));
+      repl_.applier().Register(node_, *cl, key, pid, time_us, std::move(meta), true);
     } else {
-      repl_.applier().Join(node_, *cl, key, pid, time_us, std::move(meta));
+      repl_.applier().Join(node_, *cl, key, pid, time_us, std::move(meta), true);
     }
     if (seen != receiving_.end()) seen->second.insert(SeenKey(static_cast<char>(kind), key, pid));
   }

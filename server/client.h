@@ -68,6 +68,9 @@ class Client {
   int64_t last_interaction_ms = 0;
   std::string last_command;
   bool authenticated = false;
+  // CLIENT REPLY: kSkipNext is set by SKIP and turns into kSkipThis for the following command.
+  enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
+  ReplyMode reply_mode = ReplyMode::kOn;
   uint64_t commands_processed = 0;
   size_t query_buffer_bytes = 0;  // Unparsed input, reported by CLIENT LIST.
   size_t inflight_bytes = 0;      // Output handed to the socket, not yet written.

@@ -55,6 +55,26 @@ void ReplyUnknownCommand(CommandContext& ctx) {
 }  // namespace
 
 void Server::Execute(Client& c, std::span<const std::string_view> args) {
+  // CLIENT REPLY OFF / SKIP: the command runs, and whatever it wrote to this client is dropped.
+  size_t mark = c.out.size();
+  Dispatch(c, args);
+  switch (c.reply_mode) {
+    case Client::ReplyMode::kOn:
+      break;
+    case Client::ReplyMode::kOff:
+      c.out.resize(mark);
+      break;
+    case Client::ReplyMode::kSkipNext:
+      c.reply_mode = Client::ReplyMode::kSkipThis;
+      break;
+    case Client::ReplyMode::kSkipThis:
+      c.out.resize(mark);
+      c.reply_mode = Client::ReplyMode::kOn;
+      break;
+  }
+}
+
+void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
   stats_.total_commands++;
   c.commands_processed++;
   c.last_interaction_ms = NowMs();

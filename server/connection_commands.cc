@@ -33,7 +33,6 @@ constexpr const char* kUnknownClientTypeFmt = "ERR Unknown client type '{}'";
 constexpr const char* kInvalidClientId = "ERR Invalid client ID";
 constexpr const char* kClientIdNotPositive = "ERR client-id should be greater than 0";
 constexpr const char* kNoSuchUserFmt = "ERR No such user '{}'";
-constexpr const char* kClientReplyUnsupported = "ERR CLIENT REPLY OFF and SKIP are not supported";
 
 void WriteArityError(CommandContext& ctx, std::string_view name) {
   ctx.reply.Error(fmt::format(fmt::runtime(errors::kWrongArityFmt), name));
@@ -459,9 +458,15 @@ void ClientOnOffCommand(CommandContext& ctx) {
 void ClientReplyCommand(CommandContext& ctx) {
   std::string_view mode = ctx.args[2];
   if (EqualsIgnoreCase(mode, "on")) {
+    ctx.client.reply_mode = Client::ReplyMode::kOn;
     ctx.reply.Ok();
-  } else if (EqualsIgnoreCase(mode, "off") || EqualsIgnoreCase(mode, "skip")) {
-    ctx.reply.Error(kClientReplyUnsupported);
+  } else if (EqualsIgnoreCase(mode, "off")) {
+    ctx.client.reply_mode = Client::ReplyMode::kOff;
+  } else if (EqualsIgnoreCase(mode, "skip")) {
+    // SKIP itself has no reply, and neither has the next command.
+    if (ctx.client.reply_mode != Client::ReplyMode::kOff) {
+      ctx.client.reply_mode = Client::ReplyMode::kSkipNext;
+    }
   } else {
     ctx.reply.Error(errors::kSyntax);
   }
@@ -501,8 +506,8 @@ void ClientHelpCommand(CommandContext& ctx) {
                      "    Accepted for compatibility; groupd never evicts clients.",
                      "NO-TOUCH (ON|OFF)",
                      "    Accepted for compatibility.",
-                     "REPLY ON",
-                     "    Accepted for compatibility; OFF and SKIP are not supported.",
+                     "REPLY (ON|OFF|SKIP)",
+                     "    Control the replies sent to the current connection.",
                      "SETINFO <LIB-NAME|LIB-VER> <value>",
                      "    Set client library name or version (shown by CLIENT LIST).",
                      "SETNAME <name>",
@@ -675,7 +680,7 @@ void RegisterConnectionCommands(CommandTable& table) {
        .arity = 3,
        .flags = kClientFlags,
        .handler = ClientReplyCommand,
-       .summary = "Accepts ON; OFF and SKIP are not supported.",
+       .summary = "Instructs the server whether to reply to commands.",
        .syntax = "ON",
        .group = "connection",
        .since = "3.2.0"},

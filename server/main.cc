@@ -14,6 +14,7 @@
 int main(int argc, char** argv) {
   using namespace groupd;
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);  // As redis-server: a closed terminal does not stop the node.
 
   Config config;
   if (auto err = ParseCommandLine(config, argc, argv)) {

@@ -198,6 +198,14 @@ void GDispatchCommand(CommandContext& ctx) {
   size_t n = ctx.server.DispatchLocal(*cl, group, ctx.args[2]);
   if (!kLocalOnly && ctx.server.on_remote_dispatch) {
     ctx.server.on_remote_dispatch(*cl, group, ctx.args[2]);
+    // Processes on other nodes get it asynchronously there: count those this node knows of.
+    Shard& shard = cl->ShardFor(group);
+    const Group* g = FindGroup(shard, group);
+    if (g != nullptr) n += g->members.size() - g->local_count;
+    if (const RegEntry* e = Lookup(shard, group);
+        e != nullptr && e->node != kLocalNode && (g == nullptr || !g->members.contains(e->pid))) {
+      n++;
+    }
   }
   ctx.reply.Integer(static_cast<int64_t>(n));
 }

@@ -139,10 +139,14 @@ Client* Server::FindClientByPid(std::string_view pid) {
   return it == clients_by_pid_.end() ? nullptr : it->second;
 }
 
-void Server::KillClient(Client& c, Reason reason) {
+void Server::KillClient(Client& c, Reason reason, bool flush_output) {
   if (c.close_asap) return;
   c.close_reason = reason;
-  c.close_asap = true;
+  if (flush_output) {
+    c.close_after_reply = true;
+  } else {
+    c.close_asap = true;
+  }
   // Entries go at once, so that the events precede anything else this loop turn does.
   RemoveOwnerEntries(c.owner, reason);
   MarkPending(c);

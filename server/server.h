@@ -101,7 +101,8 @@ class Server : public DeliverySink {
   Client* FindClientByPid(std::string_view pid);
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   // Marks c to be closed this loop turn with the given reason, its entries removed at once.
-  void KillClient(Client& c, Reason reason);
+  // With flush_output, what is already in its output buffer (a notice) is written first.
+  void KillClient(Client& c, Reason reason, bool flush_output = false);
 
   // Runs one command for c; the reply goes to c's output buffer.
   void Execute(Client& c, std::span<const std::string_view> args);
@@ -179,6 +180,8 @@ class Server : public DeliverySink {
   static int64_t NowUs();
 
  private:
+  void Dispatch(Client& c, std::span<const std::string_view> args);
+
   // Delivery can push a client past its output limit, and closing it removes its entries,
   // which would edit tables and emit events in the middle of another delivery. So limit checks
   // wait until the outermost delivery (Emit, Publish, DispatchLocal) is over.

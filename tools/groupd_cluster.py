@@ -88,6 +88,10 @@ def _die_with_parent():
         pass
 
 
+def _ignore_sighup():
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # Survives exec, as nohup relies on.
+
+
 # --- A minimal RESP call, enough for PING / GNODES / SHUTDOWN -----------------------------------
 
 def _read_reply(f):
@@ -250,7 +254,17 @@ class Node:
 
 
 class Cluster:
-    """N local nodes. See the module docstring. Indexes are 1..N."""
+    """N local nodes. See the module docstring. Indexes are 1..N.
+
+    n: node count. base_port: client port of node1 (peer ports are 10000 higher); None picks
+    ephemeral ports. dir: parent of the node directories (default: a new temporary directory,
+    removed by close() unless keep_dir or $GROUPD_KEEP_CLUSTER_DIR). binary: the groupd
+    executable. proxies: put a FaultProxy (self.proxy) in front of every peer port.
+    peer_timeout / heartbeat_interval: ms, for every node. options: extra groupd options for
+    every node ({"shards": 4}); node_options: per node index ({2: {"cluster-secret": "x"}}),
+    applied last. detach: command-line mode, nodes outlive this process and are not killed at
+    exit. seed_index: the node every other one is seeded with.
+    """
 
     def __init__(self, n=3, base_port=None, dir=None, binary=None, proxies=False,
                  peer_timeout=1000, heartbeat_interval=200, loglevel="info", options=None,
@@ -273,6 +287,8 @@ class Cluster:
         self.nodes = [Node(self, i + 1) for i in range(n)]
         self.proxy = None
         if proxies:
+            if TOOLS_DIR not in sys.path:
+                sys.path.insert(0, TOOLS_DIR)
             from faultproxy import FaultProxy  # Same folder as this file.
             self.proxy = FaultProxy()
             for node in self.nodes:
@@ -358,8 +374,11 @@ class Cluster:
             except FileNotFoundError:
                 pass
         with open(node.stderr_path, "ab") as err:
-            kwargs = {"start_new_session": True} if self.detach else {
-                "preexec_fn": _die_with_parent}
+            # A detached node runs in its own session, immune to SIGHUP like nohup: its
+            # process group is orphaned once this command exits, and the kernel sends SIGHUP to
+            # an orphaned group with a stopped member, so `pause` then `resume` would kill it.
+            kwargs = {"start_new_session": True, "preexec_fn": _ignore_sighup} if self.detach \
+                else {"preexec_fn": _die_with_parent}
             node.proc = subprocess.Popen([self.binary, node.config_path], stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=err, close_fds=True,
                                          **kwargs)

@@ -22,7 +22,7 @@ for p in (HERE, TOOLS):
         sys.path.insert(0, p)
 
 from groupd_cluster import Cluster  # noqa: E402
-from resp import Push, RespClient, RespError, Subscriber, meta_dict  # noqa: E402,F401
+from resp import Push, RespClient, RespError, Subscriber  # noqa: E402,F401 (re-exported)
 
 # Every node runs with these unless a test says otherwise (the defaults are 5000 / 500).
 PEER_TIMEOUT_MS = 1000
@@ -57,8 +57,6 @@ class ClusterTestCase(unittest.TestCase):
             lines = node.log().splitlines()[-LOG_TAIL_LINES:]
             out.append("---- %s (%s)" % (node.name, node.log_path))
             out.extend(lines)
-        if c.proxy is not None:
-            out.append("---- proxy faults at close: (closed)")
         sys.stderr.write("\n".join(out) + "\n")
 
     # --- Starting things -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 import time
 
 import cluster_case
-from cluster_case import ClusterTestCase
+from cluster_case import ClusterTestCase, Push
 
 DELAY_MS = 400
 
@@ -52,6 +52,67 @@ class ConflictTest(ClusterTestCase):
         c.proxy.heal_all()
         view = self.assert_converged(c)
         self.assertEqual(view, [["registry", "lock", winner, "node1", ["node", "node1"]]])
+
+    def test_killed_resp3_loser_gets_its_push_notice_before_the_connection_closes(self):
+        # The loser is told before it goes (applier.cc: "a push frame on RESP3"), so a client
+        # can tell a lost conflict from a network failure.
+        c = self.start_cluster(3, proxies=True)
+        c.proxy.delay("node1", "node2", DELAY_MS)
+        c.proxy.delay("node1", "node3", DELAY_MS)
+        _, winner = self._reg(c, 1, "lock")
+        time.sleep(0.05)
+        loser_client = self.client(c, 2, protocol=3)
+        loser = loser_client.call("GPID")
+        self.assertEqual(loser_client.call("GREG", "lock"), "OK")
+        frames = []
+        try:
+            while True:
+                frames.append(loser_client.read_reply(3))
+        except OSError:
+            pass  # Closed (kill), as it must be after the notice.
+        self.assertEqual(len(frames), 1, "want one push notice before the close, got %r" % frames)
+        self.assertIsInstance(frames[0], Push)
+        kind, channel, payload = frames[0]
+        self.assertEqual((kind, channel), ("message", "__gnotice__:" + loser))
+        notice = json.loads(payload)
+        self.assertEqual((notice["winner_pid"], notice["action"]), (winner, "kill"))
+        c.proxy.heal_all()
+        view = self.assert_converged(c)
+        self.assertEqual([r[:3] for r in view], [["registry", "lock", winner]])
+
+    def test_simultaneous_registrations_end_with_exactly_one_holder_per_key(self):
+        # No delay this time: both GREGs of each key leave at once, so each pair either
+        # conflicts in flight or is refused with TAKEN, whichever the timing gives.
+        c = self.start_cluster(3)
+        keys = ["race/%d" % k for k in range(20)]
+        pairs = []
+        for key in keys:
+            a, b = self.client(c, 1), self.client(c, 2)
+            pairs.append((key, (a, a.call("GPID")), (b, b.call("GPID"))))
+        for key, (a, _), (b, _) in pairs:
+            a.send("GREG", key)
+            b.send("GREG", key)
+        replies = {}
+        for key, (a, pa), (b, pb) in pairs:
+            for cl, pid in ((a, pa), (b, pb)):
+                try:
+                    replies[pid] = cl.read_reply()
+                except OSError:
+                    # Killed for a lost conflict in the very loop turn that registered it,
+                    # before its +OK went out (see the RESP3 notice test).
+                    replies[pid] = None
+        view = self.assert_converged(c)
+        holders = {r[1]: r[2] for r in view if r[0] == "registry"}
+        self.assertEqual(sorted(holders), sorted(keys), "a key was lost or duplicated")
+        for key, (a, pa), (b, pb) in pairs:
+            holder = holders[key]
+            self.assertIn(holder, (pa, pb))
+            self.assertEqual(replies[holder], "OK")
+            loser_client, loser = (b, pb) if holder == pa else (a, pa)
+            if replies[loser] in ("OK", None):  # It lost a conflict: killed.
+                self.assertTrue(loser_client.is_closed_by_peer(3), "%s survived" % loser)
+            else:
+                self.assertTrue(str(replies[loser]).startswith("TAKEN"), replies[loser])
 
     def _assert_winner(self, c, winner, winner_node, loser, loser_client, watch):
         ev = watch.wait_event(type="unregistered", key="lock", pid=loser)

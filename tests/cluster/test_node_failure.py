@@ -42,7 +42,9 @@ class NodeFailureTest(ClusterTestCase):
             self.assertEqual(c.call(i, "GCOUNT", "workers"), 1)
         self.assertLess(elapsed, PEER_TIMEOUT_MS / 1000 + 3)
 
+        ports = (c.port(2), c.peer_port(2))
         c.restart(2)
+        self.assertEqual((c.port(2), c.peer_port(2)), ports)
         c.wait_mesh()
         _, new_pid = self._hold(c, 2, "svc/2", "workers")
         self.assertNotEqual(new_pid, old_pid)

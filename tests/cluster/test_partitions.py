@@ -47,10 +47,10 @@ class PartitionTest(ClusterTestCase):
         g3 = self.client(c, 3)
         g3.call("GJOIN", "shared")
         # Each side holds its own view.
-        self.assertEqual(self.lookup_pid(c, 1, "a"), a_win)
-        self.assertEqual(self.lookup_pid(c, 2, "a"), a_lose)
-        self.assertEqual(self.lookup_pid(c, 1, "b"), b_lose)
-        self.assertEqual(self.lookup_pid(c, 2, "b"), b_win)
+        for i, key, pid in ((1, "a", a_win), (2, "a", a_lose), (3, "a", a_lose),
+                            (1, "b", b_lose), (2, "b", b_win), (3, "b", b_win)):
+            self.wait_equal(lambda: self.lookup_pid(c, i, key), pid,
+                            what="holder of %s on node%d during the partition" % (key, i))
 
         c.proxy.heal_all()
         c.wait_mesh(timeout=10)
@@ -73,6 +73,25 @@ class PartitionTest(ClusterTestCase):
         self.assertEqual(regs, {"before": before, "a": a_win, "b": b_win, "only1": only1,
                                 "only3": only3})
         self.assertEqual(c.call(2, "GCOUNT", "shared"), 2)
+
+    def test_partial_partition_bridged_by_a_third_node_heals_to_one_winner(self):
+        # node1 and node2 lose each other but both still reach node3, which relays nothing:
+        # each keeps its own registration of the key until they meet again.
+        c = self.start_cluster(3, proxies=True)
+        c.proxy.cut("node1", "node2")
+        self.wait_until(lambda: c.call(1, "GNODES") == ["node3"], what="node1 sees node3 only")
+        self.wait_until(lambda: c.call(2, "GNODES") == ["node3"], what="node2 sees node3 only")
+        _, older = self._reg(c, 1, "k")
+        time.sleep(0.02)
+        newer_client, newer = self._reg(c, 2, "k")
+        self.wait_until(lambda: self.lookup_pid(c, 3, "k") == older, what="node3 keeping older")
+        self.assertEqual(self.lookup_pid(c, 2, "k"), newer)
+
+        c.proxy.heal_all()
+        c.wait_mesh(timeout=10)
+        self.assertTrue(newer_client.is_closed_by_peer(5), "the loser's connection stayed open")
+        view = self.assert_converged(c)
+        self.assertEqual([r[:3] for r in view], [["registry", "k", older]])
 
     def test_one_way_cut_is_declared_down_by_the_side_that_stops_hearing(self):
         c = self.start_cluster(3, proxies=True)

@@ -1,8 +1,6 @@
 """Snapshots carry a node's whole state to a peer whenever a link comes up (start, restart,
 partition heal) or a peer connects to a named cluster: big ones too, sent in many chunks."""
 
-import time
-
 import cluster_case
 from cluster_case import ClusterTestCase
 

@@ -623,14 +623,23 @@ TEST_F(ConnectionCommandsTest, ClientNoEvictAndNoTouchAcceptOnOff) {
   EXPECT_EQ(Run(c, {"CLIENT", "NO-TOUCH", "x"}), Err(errors::kSyntax));
 }
 
-TEST_F(ConnectionCommandsTest, ClientReplyAcceptsOnlyOn) {
+TEST_F(ConnectionCommandsTest, ClientReplyOffSilencesEverythingUntilOn) {
   Client& c = srv_.NewClient();
   EXPECT_EQ(Run(c, {"CLIENT", "REPLY", "ON"}), kOk);
-  EXPECT_EQ(Run(c, {"CLIENT", "REPLY", "OFF"}),
-            Err("ERR CLIENT REPLY OFF and SKIP are not supported"));
-  EXPECT_EQ(Run(c, {"CLIENT", "REPLY", "skip"}),
-            Err("ERR CLIENT REPLY OFF and SKIP are not supported"));
+  EXPECT_TRUE(srv_.RunMulti(c, {"CLIENT", "REPLY", "OFF"}).empty());
+  EXPECT_TRUE(srv_.RunMulti(c, {"PING"}).empty());
+  EXPECT_TRUE(srv_.RunMulti(c, {"NOSUCHCOMMAND"}).empty());
+  EXPECT_TRUE(srv_.RunMulti(c, {"GREG", "k"}).empty());
+  EXPECT_EQ(Run(c, {"CLIENT", "REPLY", "ON"}), kOk);
+  EXPECT_EQ(Run(c, {"GLOOKUP", "k"}).elems.size(), 2u) << "the silenced GREG still ran";
   EXPECT_EQ(Run(c, {"CLIENT", "REPLY", "maybe"}), Err(errors::kSyntax));
+}
+
+TEST_F(ConnectionCommandsTest, ClientReplySkipSilencesOnlyTheNextCommand) {
+  Client& c = srv_.NewClient();
+  EXPECT_TRUE(srv_.RunMulti(c, {"CLIENT", "REPLY", "SKIP"}).empty());
+  EXPECT_TRUE(srv_.RunMulti(c, {"PING"}).empty());
+  EXPECT_EQ(Run(c, {"PING"}).str, "PONG");
 }
 
 TEST_F(ConnectionCommandsTest, ClientHelpListsSubcommandsAsStatusLines) {

@@ -53,18 +53,16 @@ TEST_F(RedisCompatTest, QuitInAPipelineAnswersThenIgnoresLaterCommands) {
   EXPECT_TRUE(checker.Command({"GLOOKUP", "b"}).IsNull()) << "GREG after QUIT must not run";
 }
 
-// Redis suppresses replies after CLIENT REPLY OFF / SKIP. groupd deliberately supports only ON
-// (its CLIENT HELP says so) and refuses the others with an error, so a pipeline never loses
-// track of which reply is whose.
-TEST_F(RedisCompatTest, ClientReplyOnIsAcceptedAndOffOrSkipAreRefusedExplicitly) {
+// As in Redis: OFF silences every reply until ON (which answers +OK); SKIP silences itself and
+// the next command.
+TEST_F(RedisCompatTest, ClientReplyOffAndSkipSilenceRepliesAsInRedis) {
   StartServer();
   RawClient c;
   Open(c);
   EXPECT_EQ(Exchange(c,
                      "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n"
                      "CLIENT REPLY SKIP\r\nPING\r\nPING\r\n"),
-            "-ERR CLIENT REPLY OFF and SKIP are not supported\r\n+PONG\r\n+OK\r\n+PONG\r\n"
-            "-ERR CLIENT REPLY OFF and SKIP are not supported\r\n+PONG\r\n+PONG\r\n");
+            "+OK\r\n+PONG\r\n+PONG\r\n");
 }
 
 TEST_F(RedisCompatTest, ResetLeavesSubscribedModeRestoresResp2AndClearsName) {
