@@ -12,17 +12,12 @@
 #include <string>
 #include <vector>
 
-#ifdef GROUPD_JEMALLOC
-#include <jemalloc/jemalloc.h>
-#else
-#include <malloc.h>
-#endif
-
 #include "server/arg_parser.h"
 #include "server/commands.h"
 #include "server/errors.h"
 #include "server/glob.h"
 #include "server/log.h"
+#include "server/memory.h"
 #include "server/server.h"
 
 namespace groupd {
@@ -99,6 +94,7 @@ bool IsContainer(const CommandSpec& spec) { return !spec.subcommands.empty(); }
 std::vector<std::string_view> FlagNames(const CommandSpec& spec) {
   std::vector<std::string_view> names;
   if (spec.flags & kCmdWrite) names.push_back("write");
+  if (spec.flags & kCmdDenyOom) names.push_back("denyoom");
   if (spec.flags & kCmdReadonly) names.push_back("readonly");
   if (spec.flags & kCmdAdmin) names.push_back("admin");
   if (spec.flags & kCmdPubSub) names.push_back("pubsub");
@@ -567,41 +563,6 @@ std::string BytesToHuman(uint64_t n) {
   return fmt::format("{:.2f}T", d / (1024.0 * 1024 * 1024 * 1024));
 }
 
-// Bytes the allocator handed out to the program.
-uint64_t UsedMemory() {
-#ifdef GROUPD_JEMALLOC
-  // jemalloc's statistics are cached; bumping the epoch refreshes them.
-  uint64_t epoch = 1;
-  size_t len = sizeof(epoch);
-  mallctl("epoch", &epoch, &len, &epoch, len);
-  size_t allocated = 0;
-  len = sizeof(allocated);
-  if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) != 0) return 0;
-  return allocated;
-#else
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-#endif
-}
-
-std::string MemAllocator() {
-#ifdef GROUPD_JEMALLOC
-  return fmt::format("jemalloc-{}.{}.{}", JEMALLOC_VERSION_MAJOR, JEMALLOC_VERSION_MINOR,
-                     JEMALLOC_VERSION_BUGFIX);
-#else
-  return "libc";
-#endif
-}
-
-uint64_t ResidentMemory() {
-  FILE* f = fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long long size = 0, resident = 0;
-  int n = fscanf(f, "%llu %llu", &size, &resident);
-  fclose(f);
-  if (n != 2) return 0;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
 
 std::string OsName() {
   struct utsname u;
@@ -660,11 +621,12 @@ void InfoMemory(Server& s, Out out) {
                  "used_memory_human:{}\r\n"
                  "used_memory_rss:{}\r\n"
                  "used_memory_rss_human:{}\r\n"
-                 "maxmemory:0\r\n"
-                 "maxmemory_human:0B\r\n"
+                 "maxmemory:{}\r\n"
+                 "maxmemory_human:{}\r\n"
                  "maxmemory_policy:noeviction\r\n"
                  "mem_allocator:{}\r\n",
-                 used, BytesToHuman(used), rss, BytesToHuman(rss), MemAllocator());
+                 used, BytesToHuman(used), rss, BytesToHuman(rss), s.config().maxmemory,
+                 BytesToHuman(static_cast<uint64_t>(s.config().maxmemory)), MemAllocator());
 }
 
 void InfoPersistence(Server& s, Out out) {
@@ -701,12 +663,16 @@ void InfoStats(Server& s, Out out) {
                  "client_output_buffer_limit_disconnections:{}\r\n"
                  "client_output_buffer_limit_disconnections_pubsub:{}\r\n"
                  "client_output_buffer_limit_disconnections_normal:{}\r\n"
-                 "protocol_errors:{}\r\n",
+                 "protocol_errors:{}\r\n"
+                 "oom_rejections:{}\r\n"
+                 "key_limit_rejections:{}\r\n"
+                 "meta_limit_rejections:{}\r\n",
                  st.total_connections, st.total_commands, st.net_input_bytes, st.net_output_bytes,
                  st.rejected_connections, s.pubsub().NumChannels(), s.pubsub().NumPatterns(),
                  st.pubsub_messages, st.query_buffer_disconnects,
                  st.obuf_disconnects_pubsub + st.obuf_disconnects_normal,
-                 st.obuf_disconnects_pubsub, st.obuf_disconnects_normal, st.protocol_errors);
+                 st.obuf_disconnects_pubsub, st.obuf_disconnects_normal, st.protocol_errors,
+                 st.oom_rejections, st.key_limit_rejections, st.meta_limit_rejections);
 }
 
 void InfoReplication(Server& s, Out out) {

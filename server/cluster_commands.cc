@@ -68,7 +68,7 @@ void GClusterNodesCommand(CommandContext& ctx) {
 void RegisterClusterCommands(CommandTable& table) {
   table.Add({.name = "gconnect",
              .arity = -2,
-             .flags = kCmdWrite,
+             .flags = kCmdWrite | kCmdDenyOom,
              .handler = GConnectCommand,
              .summary = "Connects this node to a named cluster, optionally with a lease.",
              .syntax = "cluster [TTL milliseconds]"});

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "server/errors.h"
+#include "server/memory.h"
 #include "server/server.h"
 
 namespace groupd {
@@ -115,6 +116,12 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
   if (c.proto() == 2 && c.subscription_count() > 0 && !(spec->flags & kCmdAllowedWhenSubscribed)) {
     c.writer.Error(fmt::format(fmt::runtime(errors::kSubscribedContextFmt),
                                fullname.empty() ? spec->name : fullname));
+    return;
+  }
+  if ((spec->flags & kCmdDenyOom) && config_.maxmemory > 0 &&
+      UsedMemoryFast() > static_cast<uint64_t>(config_.maxmemory)) {
+    stats_.oom_rejections++;
+    c.writer.Error(errors::kOom);
     return;
   }
   c.last_command = fullname.empty() ? spec->name : fullname;

@@ -25,6 +25,7 @@ enum CommandFlag : uint32_t {
   kCmdFast = 1 << 6,
   kCmdLoading = 1 << 7,
   kCmdStale = 1 << 8,
+  kCmdDenyOom = 1 << 9,  // Adds data: refused with -OOM while used memory is over maxmemory.
 };
 
 // Everything a handler may use. args[0] is the command name as the client sent it.

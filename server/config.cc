@@ -159,6 +159,7 @@ const std::vector<Option>& Options() {
                return std::nullopt;
              },
              [](const Config& c) { return JoinWords(c.extract_meta, ','); }},
+      Int("maxmemory", true, &Config::maxmemory, 0, INT64_MAX / 2, true),
       Int("max-key-len", true, &Config::max_key_len, 1, 512LL * 1024 * 1024),
       Int("max-meta-fields", true, &Config::max_meta_fields, 0, 1000000),
       Int("max-meta-bytes", true, &Config::max_meta_bytes, 0, 512LL * 1024 * 1024, true),

@@ -35,6 +35,7 @@ struct Config {
   OutputLimit obuf_normal{0, 0, 0};
   OutputLimit obuf_pubsub{32 * 1024 * 1024, 8 * 1024 * 1024, 60};
   std::vector<std::string> extract_meta;  // Empty: reads return every field.
+  int64_t maxmemory = 0;  // Bytes; 0: no limit. Over it, commands that add data get -OOM.
   int64_t max_key_len = 4096;
   int64_t max_meta_fields = 64;
   int64_t max_meta_bytes = 64 * 1024;

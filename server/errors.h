@@ -14,6 +14,7 @@ inline constexpr const char* kAuthNotConfigured =
     "sure your configuration is correct?";
 inline constexpr const char* kNoProto = "NOPROTO unsupported protocol version";
 inline constexpr const char* kDbIndexOutOfRange = "ERR DB index is out of range";
+inline constexpr const char* kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr const char* kMaxClients = "ERR max number of clients reached";
 inline constexpr const char* kInvalidClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";

@@ -21,6 +21,7 @@ bool ValidateKey(CommandContext& ctx, std::string_view key, bool allow_prefix) {
     return false;
   }
   if (static_cast<int64_t>(key.size()) > ctx.server.config().max_key_len) {
+    ctx.server.stats().key_limit_rejections++;
     ctx.reply.Error(errors::kKeyTooLong);
     return false;
   }
@@ -34,12 +35,14 @@ bool ValidateKey(CommandContext& ctx, std::string_view key, bool allow_prefix) {
 bool ValidateMeta(CommandContext& ctx, std::span<const std::string_view> meta) {
   const Config& cfg = ctx.server.config();
   if (static_cast<int64_t>(meta.size() / 2) > cfg.max_meta_fields) {
+    ctx.server.stats().meta_limit_rejections++;
     ctx.reply.Error(errors::kMetaTooManyFields);
     return false;
   }
   int64_t bytes = 0;
   for (auto s : meta) bytes += static_cast<int64_t>(s.size());
   if (bytes > cfg.max_meta_bytes) {
+    ctx.server.stats().meta_limit_rejections++;
     ctx.reply.Error(errors::kMetaTooBig);
     return false;
   }

@@ -111,7 +111,7 @@ void GCountCommand(CommandContext& ctx) {
 void RegisterGroupCommands(CommandTable& table) {
   table.Add({.name = "gjoin",
              .arity = -2,
-             .flags = kCmdWrite | kCmdFast,
+             .flags = kCmdWrite | kCmdFast | kCmdDenyOom,
              .handler = GJoinCommand,
              .summary = "Joins the calling process to a group, with meta.",
              .syntax = "group [CLUSTER cluster] [META field value ...]",

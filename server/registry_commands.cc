@@ -174,7 +174,7 @@ void RegisterRegistryCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "greg",
              .arity = -2,
-             .flags = kCmdWrite | kCmdFast,
+             .flags = kCmdWrite | kCmdFast | kCmdDenyOom,
              .handler = GRegCommand,
              .summary = "Registers the calling process under a key, with meta.",
              .syntax = "key [CLUSTER cluster] [META field value ...]",

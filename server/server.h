@@ -61,6 +61,9 @@ struct ServerStats {
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
   uint64_t clusters_expired = 0;
+  uint64_t oom_rejections = 0;
+  uint64_t key_limit_rejections = 0;
+  uint64_t meta_limit_rejections = 0;
 };
 
 // The node: configuration, clients, every cluster's tables, pub/sub and the one event path.

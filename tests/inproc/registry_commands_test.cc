@@ -479,3 +479,35 @@ TEST_F(RegistryCommandsTest, DbsizeCountsRegistrationsPlusMemberships) {
 
 }  // namespace
 }  // namespace groupd
+
+namespace groupd {
+namespace {
+
+TEST_F(RegistryCommandsTest, WritesThatAddDataGetOomOverMaxmemoryWhileReadsAndDeletionsWork) {
+  Client& a = srv_.NewClient();
+  EXPECT_EQ(Run(a, {"GREG", "kept"}), Simple("OK"));
+  EXPECT_EQ(Run(a, {"GJOIN", "g"}), Simple("OK"));
+  srv_.server().config().maxmemory = 1;  // Any real process is over one byte.
+  EXPECT_EQ(Run(a, {"GREG", "k"}), Err(errors::kOom));
+  EXPECT_EQ(Run(a, {"GJOIN", "g2"}), Err(errors::kOom));
+  EXPECT_EQ(Run(a, {"GCONNECT", "c"}), Err(errors::kOom));
+  EXPECT_EQ(Run(a, {"GLOOKUP", "kept"}).elems.size(), 2u);
+  EXPECT_EQ(Run(a, {"GUNREG", "kept"}), Simple("OK"));
+  EXPECT_EQ(Run(a, {"GLEAVE", "g"}), Simple("OK"));
+  EXPECT_EQ(srv_.server().stats().oom_rejections, 3u);
+  srv_.server().config().maxmemory = 0;
+  EXPECT_EQ(Run(a, {"GREG", "k"}), Simple("OK"));
+}
+
+TEST_F(RegistryCommandsTest, KeyAndMetaLimitRejectionsAreCounted) {
+  Client& a = srv_.NewClient();
+  srv_.server().config().max_key_len = 3;
+  srv_.server().config().max_meta_fields = 1;
+  EXPECT_EQ(Run(a, {"GREG", "long"}), Err(errors::kKeyTooLong));
+  EXPECT_EQ(Run(a, {"GREG", "k", "META", "a", "1", "b", "2"}), Err(errors::kMetaTooManyFields));
+  EXPECT_EQ(srv_.server().stats().key_limit_rejections, 1u);
+  EXPECT_EQ(srv_.server().stats().meta_limit_rejections, 1u);
+}
+
+}  // namespace
+}  // namespace groupd
