@@ -21,28 +21,64 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
                              Reason::kNone, held.time_us);
       return;
     }
+    // A claim that was shadowed before competes afresh (its meta may have changed).
+    RemoveShadow(shard, key, pid);
     conflicts_++;
     Candidate incoming{pid, server_.NodeName(node), time_us, &meta};
     Candidate current{held.pid, server_.NodeName(held.node), held.time_us, &held.meta};
     if (!Wins(policy_, incoming, current)) {
-      // The holder stays. If the incoming loser is remote, its own node evicts it when it sees
-      // the holder; this node just does not store it.
+      // The holder stays visible. The claim is kept aside: if the holder turns out to be gone
+      // at its own node, the claim becomes visible; if the claim's node sees the holder, it
+      // evicts its process and the claim is withdrawn.
       GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
+      AddShadow(shard, key, RegEntry{std::string(pid), node, 0, time_us, std::move(meta)});
       return;
     }
     GD_LOG_VERBOSE("registry conflict on '{}': {} wins over {}", key, pid, held.pid);
     if (held.node == kLocalNode) {
       RegEntry loser = held;
+      // No promotion while evicting: the incoming claim beats every shadowed one (they lost to
+      // the local holder it beats).
+      evicting_cl_ = &cl;
+      evicting_key_ = key;
       EvictLocalLoser(cl, key, loser, pid, node);
+      evicting_cl_ = nullptr;
     } else {
       auto removed = RemoveRegistration(shard, key);
       server_.EmitEntryEvent(EventType::kUnregistered, cl, key, removed->pid, removed->node,
                              &removed->meta, nullptr, Reason::kRegistryConflict,
                              removed->time_us);
+      AddShadow(shard, key, std::move(*removed));
     }
   }
   RegisterResult r = groupd::Register(shard, key, RegEntry{std::string(pid), node, 0, time_us,
                                                            std::move(meta)});
+  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
+                         Reason::kNone, time_us);
+}
+
+void Applier::Promote(ClusterState& cl, std::string_view key) {
+  if (evicting_cl_ == &cl && evicting_key_ == key) return;
+  Shard& shard = cl.ShardFor(key);
+  auto it = shard.shadows.find(key);
+  if (it == shard.shadows.end() || Lookup(shard, key) != nullptr) return;
+  std::vector<RegEntry>& claims = it->second;
+  size_t best = 0;
+  for (size_t i = 1; i < claims.size(); i++) {
+    Candidate a{claims[i].pid, server_.NodeName(claims[i].node), claims[i].time_us,
+                &claims[i].meta};
+    Candidate b{claims[best].pid, server_.NodeName(claims[best].node), claims[best].time_us,
+                &claims[best].meta};
+    if (Wins(policy_, a, b)) best = i;
+  }
+  RegEntry winner = std::move(claims[best]);
+  claims.erase(claims.begin() + static_cast<std::ptrdiff_t>(best));
+  if (claims.empty()) shard.shadows.erase(it);
+  GD_LOG_VERBOSE("registry '{}': shadowed claim of {} becomes visible", key, winner.pid);
+  std::string pid = winner.pid;
+  NodeId node = winner.node;
+  int64_t time_us = winner.time_us;
+  RegisterResult r = groupd::Register(shard, key, std::move(winner));
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
                          Reason::kNone, time_us);
 }
@@ -94,10 +130,14 @@ void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
                          std::string_view pid, Reason reason) {
   Shard& shard = cl.ShardFor(key);
   const RegEntry* held = Lookup(shard, key);
-  if (held == nullptr || held->pid != pid || held->node != node) return;
+  if (held == nullptr || held->pid != pid || held->node != node) {
+    RemoveShadow(shard, key, pid);  // A withdrawn claim that was never visible here.
+    return;
+  }
   auto removed = RemoveRegistration(shard, key);
   server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, &removed->meta, nullptr,
                          reason, removed->time_us);
+  Promote(cl, key);
 }
 
 void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
@@ -137,6 +177,13 @@ void Applier::RemoveNode(NodeId node, Reason reason, ClusterState* only) {
         for (auto& [pid, m] : g.members) {
           if (m.node == node) members.emplace_back(name, pid);
         }
+      }
+    }
+    // Shadowed claims of the node go silently (they were never visible here).
+    for (auto& shard : cl.shards) {
+      for (auto it = shard.shadows.begin(); it != shard.shadows.end();) {
+        std::erase_if(it->second, [&](const RegEntry& c) { return c.node == node; });
+        it = it->second.empty() ? shard.shadows.erase(it) : std::next(it);
       }
     }
     for (auto& [key, pid] : regs) Unregister(node, cl, key, pid, reason);

@@ -27,6 +27,9 @@ class Applier {
   void Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
              Reason reason);
 
+  // Makes the best shadowed claim on key visible when nobody holds it.
+  void Promote(ClusterState& cl, std::string_view key);
+
   // Removes every entry owned by node, in one cluster or (cl == nullptr) in all, with events.
   void RemoveNode(NodeId node, Reason reason, ClusterState* cl = nullptr);
 
@@ -42,6 +45,9 @@ class Applier {
   ConflictPolicy policy_;
   uint64_t conflicts_ = 0;
   uint64_t local_evictions_ = 0;
+  // The key whose local holder is being evicted for an incoming claim: no promotion there.
+  const ClusterState* evicting_cl_ = nullptr;
+  std::string evicting_key_;
 };
 
 }  // namespace groupd::replication

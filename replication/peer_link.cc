@@ -102,14 +102,20 @@ void PeerLink::Start() {
   writer_.Var(clusters.size());
   for (auto c : clusters) writer_.Str(c);
   writer_.End();
-  stream_->StartRead([this](std::string_view d) { OnData(d); },
-                     [this](int status) {
-                       if (status != 0) {
-                         GD_LOG_VERBOSE("peer link {} error: {}", peer_name_,
-                                        uvw::ErrorName(status));
-                       }
-                       Close(leaving_ ? Reason::kShutdown : Reason::kNodeDown);
-                     });
+  stream_->StartRead(
+      [this](std::string_view d) { OnData(d); },
+      [this](int status) {
+        if (status == uvw::kTlsFailed) {
+          // A certificate the CA does not vouch for, or a peer that does not
+          // speak TLS: worth knowing at the default log level.
+          if (!up_) repl_.stats().handshakes_refused++;
+          GD_LOG_INFO("peer link {} {}: TLS error: {}", outbound_ ? "to" : "from",
+                      outbound_ ? dial_addr_ : stream_->peer_address(), stream_->tls_error());
+        } else if (status != 0) {
+          GD_LOG_VERBOSE("peer link {} error: {}", peer_name_, uvw::ErrorName(status));
+        }
+        Close(leaving_ ? Reason::kShutdown : Reason::kNodeDown);
+      });
   Flush();
 }
 
@@ -398,6 +404,7 @@ bool PeerLink::Flush() {
   last_tx_ms_ = Server::NowMs();
   stream_->Write(out_);
   out_.clear();
+  if (dead_) return false;
   if (static_cast<int64_t>(stream_->pending_bytes()) > server_.config().peer_output_buffer_limit) {
     GD_LOG_INFO("peer {} is not keeping up ({} bytes queued): disconnecting (busy)", peer_name_,
                 stream_->pending_bytes());
@@ -521,6 +528,16 @@ void PeerLink::HandleSnapshotEnd(const std::string& cluster) {
       }
     }
   }
+  // Shadowed claims of the peer that its snapshot no longer has are withdrawn too.
+  std::vector<std::pair<std::string, std::string>> shadows;
+  for (auto& shard : cl->shards) {
+    for (auto& [key, claims] : shard.shadows) {
+      for (auto& c : claims) {
+        if (c.node == node_ && !seen.count(SeenKey('r', key, c.pid))) shadows.emplace_back(key, c.pid);
+      }
+    }
+  }
+  for (auto& [key, pid] : shadows) RemoveShadow(cl->ShardFor(key), key, pid);
   for (auto& [key, pid] : regs) repl_.applier().Unregister(node_, *cl, key, pid, Reason::kNodeDown);
   for (auto& [g, pid] : members) repl_.applier().Leave(node_, *cl, g, pid, Reason::kNodeDown);
   GD_LOG_VERBOSE("snapshot of cluster '{}' from {} applied ({} entries, {} stale removed)",

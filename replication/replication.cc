@@ -45,10 +45,18 @@ Replication::~Replication() = default;
 
 bool Replication::Start() {
   const Config& cfg = server_.config();
+  if (cfg.tls_replication) {
+    std::string error;
+    tls_ = MakeTlsContext(cfg, true, &error);
+    if (!tls_) {
+      GD_LOG_WARN("cannot set up TLS for replication: {}", error);
+      return false;
+    }
+  }
   int status = 0;
   listener_ = uvw::TcpListener::Listen(
       loop_, cfg.bind, cfg.EffectivePeerPort(),
-      [this](std::unique_ptr<uvw::TcpStream> s) { Accept(std::move(s)); }, &status);
+      [this](std::unique_ptr<uvw::TcpStream> s) { Accept(std::move(s)); }, &status, tls_.get());
   if (!listener_) {
     GD_LOG_WARN("cannot listen on peer port {}:{}: {}", cfg.bind, cfg.EffectivePeerPort(),
                 uvw::ErrorName(status));
@@ -88,6 +96,9 @@ bool Replication::Start() {
     for (PeerLink* l : UpLinks()) l->SendClusters();
   };
   server_.info_replication = [this] { return InfoSection(); };
+  server_.on_registry_vacated = [this](ClusterState& cl, std::string_view key) {
+    applier_.Promote(cl, key);
+  };
 
   // Seeds: numeric addresses are dialed as they are; names are resolved now and again every
   // seed-resolve-interval, so a headless service's changing addresses are followed.
@@ -119,7 +130,8 @@ bool Replication::Start() {
   pump_ = std::make_unique<uvw::Timer>(loop_);
   prepare_ = std::make_unique<uvw::Prepare>(loop_);
   prepare_->Start([this] { FlushAll(); });
-  GD_LOG_INFO("peer port listening on {} (advertised as {})", listener_->port(), advertised_);
+  GD_LOG_INFO("peer port listening on {} (advertised as {}{})", listener_->port(), advertised_,
+              tls_ ? ", TLS" : "");
   return true;
 }
 
@@ -171,23 +183,24 @@ void Replication::Dial(Target& t) {
   if (!SplitHostPort(t.addr, &host, &port)) return;
   t.connecting = true;
   std::string addr = t.addr;
-  uvw::TcpStream::Connect(loop_, host, port,
-                          [this, addr](std::unique_ptr<uvw::TcpStream> s, int status) {
-                            auto it = targets_.find(addr);
-                            if (it == targets_.end()) return;
-                            Target& t = it->second;
-                            t.connecting = false;
-                            if (status != 0 || shutting_down_) {
-                              t.next_attempt_ms = Server::NowMs() + t.backoff_ms;
-                              t.backoff_ms = std::min<int64_t>(t.backoff_ms * 2, 5000);
-                              return;
-                            }
-                            auto link = std::make_unique<PeerLink>(*this, std::move(s), true,
-                                                                   addr);
-                            PeerLink* raw = link.get();
-                            links_.push_back(std::move(link));
-                            raw->Start();
-                          });
+  uvw::TcpStream::Connect(
+      loop_, host, port,
+      [this, addr](std::unique_ptr<uvw::TcpStream> s, int status) {
+        auto it = targets_.find(addr);
+        if (it == targets_.end()) return;
+        Target& t = it->second;
+        t.connecting = false;
+        if (status != 0 || shutting_down_) {
+          t.next_attempt_ms = Server::NowMs() + t.backoff_ms;
+          t.backoff_ms = std::min<int64_t>(t.backoff_ms * 2, 5000);
+          return;
+        }
+        auto link = std::make_unique<PeerLink>(*this, std::move(s), true, addr);
+        PeerLink* raw = link.get();
+        links_.push_back(std::move(link));
+        raw->Start();
+      },
+      tls_.get());
 }
 
 bool Replication::LinkUp(PeerLink* link) {
@@ -332,7 +345,8 @@ void Replication::Shutdown() {
 
 std::string Replication::InfoSection() const {
   std::string s;
-  s += fmt::format("peer_port:{}\r\nadvertised:{}\r\n", peer_port(), advertised_);
+  s += fmt::format("peer_port:{}\r\nadvertised:{}\r\ntls_replication:{}\r\n", peer_port(),
+                   advertised_, tls_ ? "yes" : "no");
   s += fmt::format("peers:{}\r\nlinks_up:{}\r\nlinks_down:{}\r\nhandshakes_refused:{}\r\n",
                    up_.size(), stats_.links_up, stats_.links_down, stats_.handshakes_refused);
   s += fmt::format("snapshots_sent:{}\r\nsnapshots_received:{}\r\nbusy_disconnects:{}\r\n",

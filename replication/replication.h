@@ -10,6 +10,7 @@
 #include "replication/applier.h"
 #include "replication/conflict_policy.h"
 #include "server/server.h"
+#include "server/tls.h"
 #include "server/uv_loop.h"
 
 namespace groupd::replication {
@@ -92,6 +93,9 @@ class Replication : public EventListener {
   uvw::Loop& loop_;
   Applier applier_;
   ReplicationStats stats_;
+  // With tls-replication: the peer port accepts only TLS, and dialed links use it. Declared
+  // before the listener that uses it.
+  std::unique_ptr<uvw::TlsContext> tls_;
   std::unique_ptr<uvw::TcpListener> listener_;
   std::unique_ptr<uvw::Timer> tick_;
   std::unique_ptr<uvw::Prepare> prepare_;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/arg_parser.h"
 #include "server/commands.h"
 #include "server/errors.h"
@@ -103,21 +104,6 @@ std::vector<std::string_view> FlagNames(const CommandSpec& spec) {
   if (spec.flags & kCmdFast) names.push_back("fast");
   if (spec.flags & kCmdNoAuth) names.push_back("no_auth");
   return names;
-}
-
-// ACL categories derived from the flags and the group, in Redis's category order. A container
-// is only @slow, as in Redis.
-std::vector<std::string_view> AclCategories(const CommandSpec& spec, bool container) {
-  if (container) return {"@slow"};
-  std::vector<std::string_view> cats;
-  if (spec.flags & kCmdReadonly) cats.push_back("@read");
-  if (spec.flags & kCmdWrite) cats.push_back("@write");
-  if ((spec.flags & kCmdPubSub) || spec.group == "pubsub") cats.push_back("@pubsub");
-  if (spec.flags & kCmdAdmin) cats.push_back("@admin");
-  cats.push_back((spec.flags & kCmdFast) ? "@fast" : "@slow");
-  if (spec.flags & kCmdAdmin) cats.push_back("@dangerous");
-  if (spec.group == "connection") cats.push_back("@connection");
-  return cats;
 }
 
 void WriteStatusSet(protocol::ReplyWriter& w, const std::vector<std::string_view>& items) {
@@ -588,6 +574,7 @@ void InfoServer(Server& s, Out out) {
                  "process_id:{}\r\n"
                  "run_id:{}\r\n"
                  "tcp_port:{}\r\n"
+                 "tls_port:{}\r\n"
                  "server_time_usec:{}\r\n"
                  "uptime_in_seconds:{}\r\n"
                  "uptime_in_days:{}\r\n"
@@ -595,8 +582,8 @@ void InfoServer(Server& s, Out out) {
                  "node_name:{}\r\n"
                  "incarnation:{}\r\n",
                  kRedisVersion, GROUPD_VERSION, OsName(), sizeof(void*) * 8, getpid(), RunId(),
-                 s.config().port, Server::NowUs(), uptime, uptime / 86400, s.node_name(),
-                 s.incarnation());
+                 s.config().port, s.config().tls_port, Server::NowUs(), uptime, uptime / 86400,
+                 s.node_name(), s.incarnation());
 }
 
 void InfoClients(Server& s, Out out) {
@@ -854,7 +841,11 @@ void ConfigSetCommand(CommandContext& ctx) {
     // (as in Redis); a new password does not log them out.
     for (const auto& [id, c] : ctx.server.clients()) c->authenticated = true;
   }
+  const bool pass_changed = updated.requirepass != config.requirepass;
   config = std::move(updated);
+  if (pass_changed) {
+    if (auto err = ctx.server.ApplyAuthConfig()) GD_LOG_WARN("{}", *err);
+  }
   if (loglevel_changed) ApplyLogLevel(ctx.server);
   ctx.reply.Ok();
 }

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include <memory>
+
 #include "protocol/resp_writer.h"
 #include "server/event.h"
 #include "server/shard_table.h"
@@ -12,6 +14,7 @@
 namespace groupd {
 
 class Client;
+struct AclUser;
 
 // What the network layer does for a client; the core never touches a socket. In-process tests
 // leave Client::transport null and read Client::out directly.
@@ -68,6 +71,7 @@ class Client {
   int64_t last_interaction_ms = 0;
   std::string last_command;
   bool authenticated = false;
+  std::shared_ptr<const AclUser> acl_user;  // Whose permissions apply; set when attached.
   // CLIENT REPLY: kSkipNext is set by SKIP and turns into kSkipThis for the following command.
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
   ReplyMode reply_mode = ReplyMode::kOn;

@@ -12,6 +12,7 @@ namespace {
 // GCONNECT c [TTL ms]
 void GConnectCommand(CommandContext& ctx) {
   std::string_view name = ctx.args[1];
+  if (!CheckClusterAccess(ctx, name)) return;
   if (!IsValidClusterName(name)) {
     ctx.reply.Error(errors::kInvalidClusterName);
     return;
@@ -29,6 +30,9 @@ void GConnectCommand(CommandContext& ctx) {
 void GDisconnectCommand(CommandContext& ctx) {
   int64_t n = 0;
   for (auto name : ctx.args.subspan(1)) {
+    if (!CheckClusterAccess(ctx, name)) return;
+  }
+  for (auto name : ctx.args.subspan(1)) {
     if (name.empty()) continue;  // The default cluster cannot be left.
     n += ctx.server.DisconnectCluster(name);
   }
@@ -38,6 +42,7 @@ void GDisconnectCommand(CommandContext& ctx) {
 // GCONNECTED c
 void GConnectedCommand(CommandContext& ctx) {
   std::string_view name = ctx.args[1];
+  if (!CheckClusterAccess(ctx, name)) return;
   ctx.reply.Integer(!name.empty() && ctx.server.FindCluster(name) != nullptr);
 }
 
@@ -56,6 +61,7 @@ void GNodesCommand(CommandContext& ctx) {
 // GCLUSTERNODES c
 void GClusterNodesCommand(CommandContext& ctx) {
   std::string_view name = ctx.args[1];
+  if (!CheckClusterAccess(ctx, name)) return;
   bool self = ctx.server.FindCluster(name) != nullptr;
   WriteNames(ctx,
              ctx.server.list_cluster_peers ? ctx.server.list_cluster_peers(name)

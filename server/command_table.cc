@@ -55,6 +55,27 @@ void ReplyUnknownCommand(CommandContext& ctx) {
 
 }  // namespace
 
+bool Server::CheckAcl(Client& c, const CommandSpec& container, const CommandSpec* sub,
+                      const CommandSpec& spec, std::span<const std::string_view> args) {
+  const AclUser& u = *c.acl_user;
+  if (!Acl::CommandAllowed(u, container, sub)) {
+    std::string name = sub != nullptr ? container.name + "|" + sub->name : container.name;
+    c.writer.Error(fmt::format(fmt::runtime(errors::kNoPermCommandFmt), u.name, name));
+    return false;
+  }
+  if (spec.first_key > 0 && !u.all_keys) {
+    int last = spec.last_key < 0 ? static_cast<int>(args.size()) + spec.last_key : spec.last_key;
+    int step = spec.key_step > 0 ? spec.key_step : 1;
+    for (int i = spec.first_key; i <= last && i < static_cast<int>(args.size()); i += step) {
+      if (!Acl::KeyAllowed(u, args[i])) {
+        c.writer.Error(errors::kNoPermKey);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 void Server::Execute(Client& c, std::span<const std::string_view> args) {
   // CLIENT REPLY OFF / SKIP: the command runs, and whatever it wrote to this client is dropped.
   size_t mark = c.out.size();
@@ -92,6 +113,8 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
     return;
   }
   std::string fullname;
+  const CommandSpec* container = spec;
+  const CommandSpec* subcommand = nullptr;
   // A container called bare runs its own handler when it has one (COMMAND lists everything).
   if (!spec->subcommands.empty() && !(args.size() == 1 && spec->handler != nullptr)) {
     const CommandSpec* sub = FindSubcommand(*spec, Lower(args[1], &lower_buf));
@@ -103,6 +126,7 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
       return;
     }
     fullname = spec->name + "|" + sub->name;
+    subcommand = sub;
     if (!ArityOk(sub->arity, args.size())) {
       c.writer.Error(fmt::format(fmt::runtime(errors::kWrongArityFmt), fullname));
       return;
@@ -111,6 +135,9 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
   }
   if (AuthRequired(c) && !(spec->flags & kCmdNoAuth)) {
     c.writer.Error(errors::kNoAuth);
+    return;
+  }
+  if (!(spec->flags & kCmdNoAuth) && c.acl_user != nullptr && !CheckAcl(c, *container, subcommand, *spec, args)) {
     return;
   }
   if (c.proto() == 2 && c.subscription_count() > 0 && !(spec->flags & kCmdAllowedWhenSubscribed)) {

@@ -10,6 +10,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterGroupCommands(table);
   RegisterPubSubCommands(table);
   RegisterClusterCommands(table);
+  RegisterAclCommands(table);
 }
 
 }  // namespace groupd

@@ -135,6 +135,19 @@ const std::vector<Option>& Options() {
       Enum("loglevel", true, &Config::loglevel, {"info", "verbose", "off"}),
       Str("logfile", false, &Config::logfile),
       Str("requirepass", true, &Config::requirepass),
+      Option{{"user", false},
+             [](Config& c, std::string_view v) -> ConfigError {
+               auto words = SplitConfigLine(v);
+               if (!words) return std::string("unbalanced quotes in user rules");
+               if (words->empty()) return std::nullopt;  // Nothing to add.
+               c.users.emplace_back(v);
+               return std::nullopt;
+             },
+             [](const Config& c) {
+               std::string s;
+               for (const auto& u : c.users) s += (s.empty() ? "" : "\n") + u;
+               return s;
+             }},
       Int("maxclients", true, &Config::maxclients, 1, 1000000),
       Int("proto-max-bulk-len", true, &Config::proto_max_bulk_len, 1024, INT64_MAX / 2, true),
       Int("proto-max-multibulk-len", true, &Config::proto_max_multibulk_len, 16, INT32_MAX),
@@ -164,6 +177,23 @@ const std::vector<Option>& Options() {
       Int("max-meta-fields", true, &Config::max_meta_fields, 0, 1000000),
       Int("max-meta-bytes", true, &Config::max_meta_bytes, 0, 512LL * 1024 * 1024, true),
       Str("ports-file", false, &Config::ports_file),
+      // TLS: read once at start (certificates are not reloaded).
+      Int("tls-port", false, &Config::tls_port, -1, 65535),
+      Str("tls-cert-file", false, &Config::tls_cert_file),
+      Str("tls-key-file", false, &Config::tls_key_file),
+      Str("tls-ca-cert-file", false, &Config::tls_ca_cert_file),
+      Enum("tls-auth-clients", false, &Config::tls_auth_clients, {"yes", "no", "optional"}),
+      Option{{"tls-replication", false},
+             [](Config& c, std::string_view v) -> ConfigError {
+               std::string lower(v);
+               std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+               if (lower != "yes" && lower != "no") {
+                 return std::string("argument must be 'yes' or 'no'");
+               }
+               c.tls_replication = lower == "yes";
+               return std::nullopt;
+             },
+             [](const Config& c) { return std::string(c.tls_replication ? "yes" : "no"); }},
       Str("seeds", false, &Config::seeds),
       Str("peer-announce", false, &Config::peer_announce),
       Str("cluster-secret", false, &Config::cluster_secret),

@@ -27,6 +27,9 @@ struct Config {
   std::string loglevel = "info";
   std::string logfile;  // Empty: standard output.
   std::string requirepass;
+  // ACL users, one rule list per user as in redis.conf's "user" lines ("alice on >pw ~app:*
+  // +@all %tenant-a"). The option may be given many times; each adds (or redefines) one user.
+  std::vector<std::string> users;
   int64_t maxclients = 10000;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t proto_max_multibulk_len = 1024 * 1024;
@@ -39,7 +42,16 @@ struct Config {
   int64_t max_key_len = 4096;
   int64_t max_meta_fields = 64;
   int64_t max_meta_bytes = 64 * 1024;
-  std::string ports_file;  // If set, "<port> <peer-port>\n" is written there once listening.
+  // If set, "<port> <peer-port>\n" is written there once listening ("<port> <peer-port>
+  // <tls-port>\n" when tls-port is set).
+  std::string ports_file;
+  // TLS (server/tls.h). tls-port: 0 = no TLS client port, -1 = a free port (see ports-file).
+  int tls_port = 0;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_cert_file;
+  std::string tls_auth_clients = "yes";  // "yes", "no" or "optional".
+  bool tls_replication = false;          // Peer port and dialed peer links speak TLS.
   // Replication (see replication/).
   std::string seeds;
   std::string peer_announce;  // host:port peers should dial to reach this node; empty: bind:peer-port.

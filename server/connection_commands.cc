@@ -56,13 +56,6 @@ bool IsValidClientAttr(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '!' && ch <= '~'; });
 }
 
-// Checks a password for `user` (the only user is "default"). With no requirepass the default
-// user has no password and any password is accepted, as in Redis.
-bool CheckPassword(Server& server, std::string_view user, std::string_view pass) {
-  if (user != "default") return false;
-  const std::string& required = server.config().requirepass;
-  return required.empty() || required == pass;
-}
 
 // The two client classes groupd has: pub/sub (subscribed to anything) and normal.
 enum class ClientType { kNormal, kPubSub, kNone };
@@ -149,9 +142,8 @@ void ResetCommand(CommandContext& ctx) {
   // Subscriptions go silently: the client asked for a fresh connection state.
   ctx.server.pubsub().RemoveClient(&c);
   c.name.clear();
-  c.user = "default";
   // As Redis's clientSetDefaultAuth: authenticated only if the default user needs no password.
-  c.authenticated = ctx.server.config().requirepass.empty();
+  ctx.server.ResetAuth(c);
   c.writer.set_proto(2);
   // Written after the switch: Redis answers RESET in the protocol it resets to.
   ctx.reply.SimpleString("RESET");
@@ -179,19 +171,16 @@ void AuthCommand(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
-  const std::string& required = ctx.server.config().requirepass;
-  if (ctx.args.size() == 2 && required.empty()) {
+  auto def = ctx.server.acl().Find("default");
+  if (ctx.args.size() == 2 && def != nullptr && def->nopass) {
     ctx.reply.Error(errors::kAuthNotConfigured);
     return;
   }
   std::string_view user = ctx.args.size() == 3 ? ctx.args[1] : "default";
-  std::string_view pass = ctx.args.back();
-  if (!CheckPassword(ctx.server, user, pass)) {
+  if (!ctx.server.Authenticate(ctx.client, user, ctx.args.back())) {
     ctx.reply.Error(errors::kWrongPass);
     return;
   }
-  ctx.client.authenticated = true;
-  ctx.client.user = std::string(user);
   ctx.reply.Ok();
 }
 
@@ -231,13 +220,9 @@ void HelloCommand(CommandContext& ctx) {
       return;
     }
   }
-  if (user) {
-    if (!CheckPassword(ctx.server, *user, *pass)) {
-      ctx.reply.Error(errors::kWrongPass);
-      return;
-    }
-    c.authenticated = true;
-    c.user = std::string(*user);
+  if (user && !ctx.server.Authenticate(c, *user, *pass)) {
+    ctx.reply.Error(errors::kWrongPass);
+    return;
   }
   if (ctx.server.AuthRequired(c)) {
     ctx.reply.Error(kHelloNoAuth);

@@ -40,6 +40,11 @@ inline constexpr const char* kUnknownSubcommandFmt = "ERR unknown subcommand '{}
 inline constexpr const char* kSubscribedContextFmt =
     "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
     "allowed in this context";
+inline constexpr const char* kNoPermCommandFmt =
+    "NOPERM User {} has no permissions to run the '{}' command";
+inline constexpr const char* kNoPermKey = "NOPERM No permissions to access a key";
+inline constexpr const char* kNoPermChannel = "NOPERM No permissions to access a channel";
+inline constexpr const char* kNoPermClusterFmt = "NOPERM No permissions to access cluster '{}'";
 inline constexpr const char* kConfigSetFailedFmt =
     "ERR CONFIG SET failed (possibly related to argument '{}') - {}";
 inline constexpr const char* kConfigUnknownOptionFmt =

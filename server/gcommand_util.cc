@@ -6,8 +6,17 @@
 
 namespace groupd {
 
+bool CheckClusterAccess(CommandContext& ctx, std::string_view cluster) {
+  const auto& u = ctx.client.acl_user;
+  if (u == nullptr || Acl::ClusterAllowed(*u, cluster)) return true;
+  ctx.reply.Error(fmt::format(fmt::runtime(errors::kNoPermClusterFmt),
+                              cluster.empty() ? std::string_view("default") : cluster));
+  return false;
+}
+
 ClusterState* ResolveCluster(CommandContext& ctx, const GOptions& opts) {
   std::string_view name = opts.cluster.value_or("");
+  if (!CheckClusterAccess(ctx, name)) return nullptr;
   ClusterState* cl = ctx.server.FindCluster(name);
   if (cl == nullptr) {
     ctx.reply.Error(fmt::format(fmt::runtime(errors::kNoClusterFmt), name));

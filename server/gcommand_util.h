@@ -13,6 +13,9 @@ namespace groupd {
 // Helpers shared by the G-command families. Each writes the error reply itself and returns
 // null/false when the command must stop.
 
+// NOPERM unless the client's user may touch cluster ("" = default).
+bool CheckClusterAccess(CommandContext& ctx, std::string_view cluster);
+
 // The cluster named by CLUSTER (or the default one); NOCLUSTER when not connected.
 ClusterState* ResolveCluster(CommandContext& ctx, const GOptions& opts);
 

@@ -32,17 +32,27 @@ int main(int argc, char** argv) {
   replication::Replication replication(server, loop);
   if (!network.Start()) return 1;
   server.SetListeningPort(network.port());
+  // As for the client port: report the port the TLS listener got (it may have been picked).
+  if (network.tls_port() != 0) server.config().tls_port = network.tls_port();
   if (!replication.Start()) return 1;
 
   GD_LOG_INFO("groupd {} node '{}' incarnation {} ready on {}:{} (peer port {})", GROUPD_VERSION,
               server.node_name(), server.incarnation(), config.bind, network.port(),
               replication.peer_port());
+  if (network.tls_port() != 0) {
+    GD_LOG_INFO("TLS client port {}:{} (client certificates: {})", config.bind, network.tls_port(),
+                config.tls_auth_clients);
+  }
   if (!config.ports_file.empty()) {
     // Written whole to a temporary name first, so a reader never sees half a line.
     std::string tmp = config.ports_file + ".tmp";
     {
       std::ofstream out(tmp);
-      out << network.port() << " " << replication.peer_port() << "\n";
+      // The TLS port comes third, and only when there is one, so readers of the first two
+      // fields keep working.
+      out << network.port() << " " << replication.peer_port();
+      if (network.tls_port() != 0) out << " " << network.tls_port();
+      out << "\n";
     }
     std::rename(tmp.c_str(), config.ports_file.c_str());
   }

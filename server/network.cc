@@ -107,8 +107,14 @@ class Connection : public ClientTransport {
   }
 
   void OnEnd(int status) {
-    if (status != 0) GD_LOG_VERBOSE("client id={} read error: {}", client_.id,
-                                    uvw::ErrorName(status));
+    if (status == uvw::kTlsFailed) {
+      // Verbose, as Redis does: anything that reaches the port (scanners, plain clients) could
+      // otherwise fill the log.
+      GD_LOG_VERBOSE("client id={} addr={} TLS error: {}", client_.id, client_.addr,
+                     stream_->tls_error());
+    } else if (status != 0) {
+      GD_LOG_VERBOSE("client id={} read error: {}", client_.id, uvw::ErrorName(status));
+    }
     Close();
   }
 
@@ -137,12 +143,30 @@ bool Network::Start() {
     GD_LOG_WARN("cannot listen on {}:{}: {}", cfg.bind, cfg.port, uvw::ErrorName(status));
     return false;
   }
+  if (cfg.tls_port != 0) {
+    std::string error;
+    tls_ = MakeTlsContext(cfg, false, &error);
+    if (!tls_) {
+      GD_LOG_WARN("cannot set up TLS for the client port: {}", error);
+      return false;
+    }
+    int port = cfg.tls_port < 0 ? 0 : cfg.tls_port;
+    tls_listener_ = uvw::TcpListener::Listen(
+        loop_, cfg.bind, port, [this](std::unique_ptr<uvw::TcpStream> s) { Accept(std::move(s)); },
+        &status, tls_.get());
+    if (!tls_listener_) {
+      GD_LOG_WARN("cannot listen on TLS port {}:{}: {}", cfg.bind, port, uvw::ErrorName(status));
+      return false;
+    }
+  }
   prepare_.Start([this] { FlushPending(); });
   cron_.Start(100, 100, [this] { server_.Cron(Server::NowMs()); });
   return true;
 }
 
 int Network::port() const { return listener_ ? listener_->port() : 0; }
+
+int Network::tls_port() const { return tls_listener_ ? tls_listener_->port() : 0; }
 
 void Network::Accept(std::unique_ptr<uvw::TcpStream> stream) {
   auto conn = std::make_unique<Connection>(*this, server_, std::move(stream));
@@ -167,6 +191,7 @@ void Network::FlushPending() {
 
 void Network::CloseAll(Reason reason) {
   listener_.reset();
+  tls_listener_.reset();
   std::vector<Connection*> all;
   for (auto& [raw, conn] : connections_) all.push_back(raw);
   for (Connection* c : all) {

@@ -6,22 +6,27 @@
 #include <unordered_map>
 
 #include "server/server.h"
+#include "server/tls.h"
 #include "server/uv_loop.h"
 
 namespace groupd {
 
 class Connection;
 
-// The client port: accepts connections, feeds their bytes through the RESP parser into the
-// Server, and flushes every pending client once per loop turn. Loop thread only.
+// The client ports: accepts connections on the plain port and, with tls-port, on the TLS port,
+// feeds their bytes through the RESP parser into the Server, and flushes every pending client
+// once per loop turn. Both kinds of connection are the same to everything past the stream.
+// Loop thread only.
 class Network {
  public:
   Network(Server& server, uvw::Loop& loop);
   ~Network();
 
-  // Listens on bind:port. Returns false (and logs) on failure.
+  // Listens on bind:port, and on bind:tls-port when it is set (loading the certificates).
+  // Returns false (and logs) on failure.
   bool Start();
   int port() const;
+  int tls_port() const;  // 0 without a TLS port.
 
   // Closes every client (their entries go with the given reason) and stops listening.
   void CloseAll(Reason reason);
@@ -35,7 +40,9 @@ class Network {
 
   Server& server_;
   uvw::Loop& loop_;
+  std::unique_ptr<uvw::TlsContext> tls_;  // Declared before the listener that uses it.
   std::unique_ptr<uvw::TcpListener> listener_;
+  std::unique_ptr<uvw::TcpListener> tls_listener_;
   uvw::Prepare prepare_;
   uvw::Timer cron_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;

@@ -22,7 +22,22 @@ void WriteSubscriptionFrame(Client& c, std::string_view kind, std::string_view n
   c.writer.Integer(static_cast<int64_t>(c.subscription_count()));
 }
 
+// NOPERM (and false) unless the client's user may use every channel.
+template <typename Channels>
+bool CheckChannels(CommandContext& ctx, const Channels& channels) {
+  const auto& u = ctx.client.acl_user;
+  if (u == nullptr) return true;
+  for (std::string_view ch : channels) {
+    if (!Acl::ChannelAllowed(*u, ch)) {
+      ctx.reply.Error(errors::kNoPermChannel);
+      return false;
+    }
+  }
+  return true;
+}
+
 void SubscribeAll(CommandContext& ctx, std::span<const std::string_view> channels) {
+  if (!CheckChannels(ctx, channels)) return;
   for (auto ch : channels) {
     ctx.server.pubsub().Subscribe(&ctx.client, ch);
     WriteSubscriptionFrame(ctx.client, "subscribe", ch);
@@ -62,6 +77,14 @@ void UnsubscribeCommand(CommandContext& ctx) {
 }
 
 void PSubscribeCommand(CommandContext& ctx) {
+  if (const auto& u = ctx.client.acl_user) {
+    for (auto p : ctx.args.subspan(1)) {
+      if (!Acl::PatternAllowed(*u, p)) {
+        ctx.reply.Error(errors::kNoPermChannel);
+        return;
+      }
+    }
+  }
   for (auto p : ctx.args.subspan(1)) {
     ctx.server.pubsub().PSubscribe(&ctx.client, p);
     WriteSubscriptionFrame(ctx.client, "psubscribe", p);
@@ -90,6 +113,7 @@ void PUnsubscribeCommand(CommandContext& ctx) {
 }
 
 void PublishCommand(CommandContext& ctx) {
+  if (!CheckChannels(ctx, ctx.args.subspan(1, 1))) return;
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.Publish(ctx.args[1], ctx.args[2])));
 }
 
@@ -159,6 +183,7 @@ void GMonitorCommand(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
+  if (!CheckClusterAccess(ctx, cluster)) return;
   if (ctx.server.FindCluster(cluster) == nullptr) {
     ctx.reply.Error(fmt::format(fmt::runtime(errors::kNoClusterFmt), cluster));
     return;

@@ -90,12 +90,18 @@ void GLocalEntriesCommand(CommandContext& ctx) {
   auto& w = ctx.reply;
   size_t n = 0;
   for (const auto& [name, cl] : ctx.server.clusters()) {
+    if (ctx.client.acl_user != nullptr && !Acl::ClusterAllowed(*ctx.client.acl_user, name)) {
+      continue;
+    }
     n += cl->LocalRegistrations() + cl->LocalMemberships();
   }
   w.Array(n);
   for (const auto& entry : ctx.server.clusters()) {
     const std::string& name = entry.first;
     const ClusterState* cl = entry.second.get();
+    if (ctx.client.acl_user != nullptr && !Acl::ClusterAllowed(*ctx.client.acl_user, name)) {
+      continue;
+    }
     auto header = [&](const char* kind, std::string_view key, std::string_view pid) {
       w.Array(5);
       w.Bulk(kind);

@@ -71,6 +71,8 @@ Server::Server(Config config) : config_(std::move(config)), start_ms_(NowMs()) {
   clusters_.emplace("", std::make_unique<ClusterState>("", config_.shards));
   node_names_.push_back(node_name_);
   RegisterAllCommands(commands_);
+  acl_ = std::make_unique<Acl>(&commands_);
+  if (auto err = ApplyAuthConfig()) GD_LOG_WARN("{}", *err);
 }
 
 Server::~Server() = default;
@@ -81,6 +83,35 @@ void Server::SetListeningPort(int port) {
   config_.port = port;
   if (config_.node_name.empty()) node_name_ = DefaultNodeName(port);
   node_names_[0] = node_name_;
+}
+
+std::optional<std::string> Server::ApplyAuthConfig() {
+  for (const auto& line : config_.users) {
+    auto words = SplitConfigLine(line);
+    if (!words || words->empty()) return "bad user line '" + line + "'";
+    std::vector<std::string_view> rules(words->begin() + 1, words->end());
+    if (auto err = acl_->SetUser((*words)[0], rules)) return "user " + (*words)[0] + ": " + *err;
+  }
+  // requirepass is the default user's password, as in Redis.
+  std::string pass = ">" + config_.requirepass;
+  std::vector<std::string_view> rules = {"resetpass"};
+  rules.push_back(config_.requirepass.empty() ? std::string_view("nopass") : pass);
+  return acl_->SetUser("default", rules);
+}
+
+bool Server::Authenticate(Client& c, std::string_view user, std::string_view password) {
+  auto u = acl_->Authenticate(user, password);
+  if (!u) return false;
+  c.acl_user = std::move(u);
+  c.user = std::string(user);
+  c.authenticated = true;
+  return true;
+}
+
+void Server::ResetAuth(Client& c) {
+  c.acl_user = acl_->Find("default");
+  c.user = "default";
+  c.authenticated = c.acl_user && c.acl_user->enabled && c.acl_user->nopass;
 }
 
 NodeId Server::AddNode(std::string_view name) {
@@ -104,7 +135,7 @@ bool Server::AttachClient(Client* c) {
   c->created_ms = c->last_interaction_ms = NowMs();
   c->owner.id = c->id;
   // As in Redis: with no password set, a client is the default user from the start.
-  c->authenticated = config_.requirepass.empty();
+  ResetAuth(*c);
   c->owner.pid = fmt::format("{}.{}@{}", c->id, incarnation_, node_name_);
   if (static_cast<int64_t>(clients_.size()) >= config_.maxclients) {
     stats_.rejected_connections++;
@@ -235,6 +266,7 @@ bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view ke
   if (it != owner.owned.end()) owner.owned.erase(it);
   EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, &removed->meta,
                  nullptr, reason, removed->time_us);
+  if (on_registry_vacated) on_registry_vacated(cl, key);
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "protocol/resp_parser.h"
+#include "server/acl.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
@@ -88,9 +89,17 @@ class Server : public DeliverySink {
 
   // Parser limits for a client (smaller before authentication).
   protocol::ParserLimits LimitsFor(const Client& c) const;
-  bool AuthRequired(const Client& c) const {
-    return !config_.requirepass.empty() && !c.authenticated;
-  }
+  bool AuthRequired(const Client& c) const { return !c.authenticated; }
+
+  // --- Users (ACL) ---------------------------------------------------------------------------
+  Acl& acl() { return *acl_; }
+  // Applies the `user` options and requirepass (the default user's password). Returns an error
+  // naming the bad rule, if any.
+  std::optional<std::string> ApplyAuthConfig();
+  // Logs c in as user if the password matches; false otherwise.
+  bool Authenticate(Client& c, std::string_view user, std::string_view password);
+  // Back to the default user: authenticated only if it is enabled and needs no password.
+  void ResetAuth(Client& c);
 
   // --- Clients -------------------------------------------------------------------------------
   // Gives the client its pid and adds it. Returns false (and writes the max-clients error into
@@ -168,6 +177,9 @@ class Server : public DeliverySink {
   // GDISPATCH: forwards the message to the other nodes connected to the cluster.
   std::function<void(ClusterState&, std::string_view group, std::string_view message)>
       on_remote_dispatch;
+  // A local process's registration went away (the key may have shadowed remote claims that
+  // replication now makes visible).
+  std::function<void(ClusterState&, std::string_view key)> on_registry_vacated;
   // GNODES: names of peers that completed the handshake. GCLUSTERNODES: remote nodes in a
   // cluster. Unset (no replication) means none.
   std::function<std::vector<std::string>()> list_peers;
@@ -184,6 +196,9 @@ class Server : public DeliverySink {
 
  private:
   void Dispatch(Client& c, std::span<const std::string_view> args);
+  // Writes NOPERM and returns false when c's user may not run this command on these keys.
+  bool CheckAcl(Client& c, const CommandSpec& container, const CommandSpec* sub,
+                const CommandSpec& spec, std::span<const std::string_view> args);
 
   // Delivery can push a client past its output limit, and closing it removes its entries,
   // which would edit tables and emit events in the middle of another delivery. So limit checks
@@ -198,6 +213,7 @@ class Server : public DeliverySink {
   std::string incarnation_;
   int64_t start_ms_;
   CommandTable commands_;
+  std::unique_ptr<Acl> acl_;
   ServerStats stats_;
   PubSub pubsub_;
   uint64_t last_client_id_ = 0;

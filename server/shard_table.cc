@@ -36,6 +36,28 @@ const RegEntry* Lookup(const Shard& shard, std::string_view key) {
   return it == shard.registry.end() ? nullptr : &it->second;
 }
 
+void AddShadow(Shard& shard, std::string_view key, RegEntry&& claim) {
+  auto it = shard.shadows.find(key);
+  if (it == shard.shadows.end()) it = shard.shadows.emplace(std::string(key), std::vector<RegEntry>{}).first;
+  for (auto& c : it->second) {
+    if (c.pid == claim.pid) {
+      c = std::move(claim);
+      return;
+    }
+  }
+  it->second.push_back(std::move(claim));
+}
+
+bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
+  auto it = shard.shadows.find(key);
+  if (it == shard.shadows.end()) return false;
+  size_t before = it->second.size();
+  std::erase_if(it->second, [&](const RegEntry& c) { return c.pid == pid; });
+  bool removed = it->second.size() != before;
+  if (it->second.empty()) shard.shadows.erase(it);
+  return removed;
+}
+
 JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Member&& member) {
   auto git = shard.groups.find(group);
   if (git == shard.groups.end()) git = shard.groups.emplace(std::string(group), Group{}).first;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "server/meta.h"
 
@@ -53,6 +54,11 @@ struct Shard {
   std::unordered_map<std::string, RegEntry, StringHash, std::equal_to<>> registry;
   // Ordered so that a prefix query is a range scan whose cost follows the size of the result.
   std::map<std::string, Group, std::less<>> groups;
+  // Remote claims on a key that lost to its visible holder in this node's view. They are kept,
+  // not dropped, because the visible holder may already be gone at its own node: when it is
+  // removed here, the best remaining claim becomes visible. Never holds a local process's claim
+  // (a local loser is evicted by this node). Empty for keys without a conflict.
+  std::unordered_map<std::string, std::vector<RegEntry>, StringHash, std::equal_to<>> shadows;
   size_t local_registrations = 0;
   size_t memberships = 0;
   size_t local_memberships = 0;
@@ -85,6 +91,11 @@ struct JoinResult {
 
 // Adds pid to group, or replaces its meta in place if it already is a member.
 JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Member&& member);
+
+// Keeps (or replaces) a losing remote claim on key.
+void AddShadow(Shard& shard, std::string_view key, RegEntry&& claim);
+// Drops the shadowed claim of pid on key, if any; true if there was one.
+bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid);
 
 // Removes pid from group; returns its membership. Empty groups are erased.
 std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid);

@@ -14,7 +14,21 @@
 // Lifetime: every object may be destroyed at any time on the loop thread, even from inside one
 // of its own callbacks; the libuv handle is closed and freed asynchronously, and no callback
 // runs after destruction. Everything here must be used from the loop thread only.
+//
+// TLS: a TcpStream may carry a TLS session (server/tls.h), given by the TcpListener that accepted
+// it or by Connect(). Its owner sees the same stream: DataFn gets decrypted bytes and Write()
+// takes plaintext. The session runs over memory BIOs: read ciphertext is fed to OpenSSL, and
+// what OpenSSL produces (handshake records, encrypted data, alerts) leaves through the same
+// write-then-queue path as plain bytes. Reads drive the handshake (a dialed stream sends its
+// ClientHello as soon as it connects); plaintext written before the handshake completes is held
+// and sent once it does. A failed handshake or a corrupt record ends the stream with kTlsFailed
+// through EndFn, and tls_error() says why. Plain streams pay one null check per read and write.
 namespace groupd::uvw {
+
+class TlsContext;
+
+// Status given to EndFn when the TLS session failed; TcpStream::tls_error() has the reason.
+inline constexpr int kTlsFailed = -100000;
 
 std::string ErrorName(int status);
 
@@ -42,9 +56,13 @@ class TcpStream {
 
   ~TcpStream();
 
-  // Connects to host:port (numeric address). cb gets the stream or a negative error.
+  // Connects to host:port (numeric address). cb gets the stream or a negative error. With tls,
+  // the stream is a TLS client of the server it reaches: the handshake starts at once and the
+  // server's certificate is verified as tls says. REQUIRES: tls, if given, outlives the call
+  // (the stream keeps what it needs).
   static void Connect(Loop& loop, const std::string& host, int port,
-                      std::function<void(std::unique_ptr<TcpStream>, int status)> cb);
+                      std::function<void(std::unique_ptr<TcpStream>, int status)> cb,
+                      const TlsContext* tls = nullptr);
 
   // Delivers incoming bytes. The view is valid only during the callback.
   void StartRead(DataFn on_data, EndFn on_end);
@@ -62,6 +80,11 @@ class TcpStream {
   int fd() const;
   void SetNoDelay(bool on);
 
+  // Whether the stream carries a TLS session.
+  bool tls() const;
+  // Why the TLS session failed (OpenSSL's words), once EndFn got kTlsFailed; else empty.
+  std::string tls_error() const;
+
   struct Impl;
 
  private:
@@ -76,8 +99,11 @@ class TcpListener {
   ~TcpListener();
 
   // Binds host:port (port 0 picks one) and listens. Returns null and sets *status on failure.
+  // With tls, every accepted stream is the TLS server side of its connection. REQUIRES: tls, if
+  // given, outlives the listener.
   static std::unique_ptr<TcpListener> Listen(Loop& loop, const std::string& host, int port,
-                                             AcceptFn on_accept, int* status);
+                                             AcceptFn on_accept, int* status,
+                                             const TlsContext* tls = nullptr);
   int port() const;
 
   struct Impl;

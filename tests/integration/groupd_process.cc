@@ -160,6 +160,8 @@ std::string GroupdProcess::Start() {
       if (!(fields >> port_ >> peer_port_) || port_ <= 0) {
         return StartupError("wrote a malformed ports file: '" + text + "'");
       }
+      // A third field, the TLS port, is there only when the node has one.
+      if (!(fields >> tls_port_)) tls_port_ = 0;
       break;
     }
     if (Clock::now() >= deadline) return StartupError("wrote no ports file within 10 s");

@@ -41,6 +41,8 @@ class GroupdProcess {
 
   int port() const { return port_; }
   int peer_port() const { return peer_port_; }
+  // The TLS client port (the ports file's optional third field); 0 when the node has none.
+  int tls_port() const { return tls_port_; }
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
 
@@ -70,6 +72,7 @@ class GroupdProcess {
   std::optional<int> wait_status_;
   int port_ = 0;
   int peer_port_ = 0;
+  int tls_port_ = 0;
 };
 
 // Encodes args as one RESP multibulk request.

@@ -1,0 +1,684 @@
+// Fuzzes the peer protocol's decoding: DecodePeerHeader over a byte stream that arrives in reads
+// of varying size (buffered as PeerLink::OnData does), and PeerReader over every payload, read
+// with the field sequences replication/peer_link.cc uses for each frame type. Decoded records
+// are applied through the real replication::Applier to a real Server that has local clients
+// holding entries, so conflicting registrations, evictions, notices, dispatches and snapshot
+// diffs run on hostile input.
+//
+// PeerLink itself needs a socket and a Replication, so this target mirrors its HandleFrame()
+// and Handle*() decoding; KEEP IT IN STEP with peer_link.cc when a frame layout changes.
+//
+// Input layout: byte 0 is the mode:
+//   bit 0     framed: the rest is records of [type][length byte, 255 = two more bytes LE]
+//             [payload], which the target wraps in valid headers with PeerWriter, so the
+//             fuzzer reaches payload decoding without learning the header; otherwise the rest
+//             is the raw byte stream of a peer link
+//   bit 1     the link starts up (handshake already done) instead of expecting HELLO and AUTH
+//   bits 2-3  conflict policy: oldest, newest, meta-max f, meta-min f
+//   bit 4     conflict-action unregister (else kill)
+//   bit 5     the monitoring local client speaks RESP3
+// byte 1: the number (0-15) of read sizes that follow, one byte each, used in turn.
+//
+// Checked: no read leaves the payload (each payload is copied into a heap block of exactly its
+// size, so ASan sees any overrun); ok() is sticky and a failed reader returns zero values;
+// kOk headers describe frames that fit in the buffer; a record decoded successfully re-encodes
+// with PeerWriter to bytes that decode to the same values; clients' output stays valid RESP; and
+// after every frame the tables agree with the clients' indexes and the shards' counters.
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "protocol/peer_frame.h"
+#include "replication/applier.h"
+#include "replication/conflict_policy.h"
+#include "server/client.h"
+#include "server/server.h"
+#include "tests/fuzz/fuzz_util.h"
+#include "tests/support/resp_value.h"
+
+namespace {
+
+using groupd::Client;
+using groupd::ClusterState;
+using groupd::EntryKind;
+using groupd::kLocalNode;
+using groupd::Meta;
+using groupd::NodeId;
+using groupd::Reason;
+using groupd::Server;
+using groupd::fuzz::ByteReader;
+using groupd::fuzz::Escape;
+using groupd::protocol::HeaderResult;
+using groupd::protocol::PeerFrameHeader;
+using groupd::protocol::PeerFrameType;
+using groupd::protocol::PeerReader;
+using groupd::protocol::PeerWriter;
+using groupd::replication::Applier;
+using groupd::replication::ConflictPolicy;
+
+// As in peer_link.cc.
+constexpr uint32_t kMaxFrameLength = 64 * 1024 * 1024;
+enum OpCode : uint8_t { kOpRegister = 1, kOpUnregister = 2, kOpJoin = 3, kOpLeave = 4 };
+
+// A PeerReader whose every read is checked against a shadow of the rules it promises.
+class CheckedReader {
+ public:
+  explicit CheckedReader(std::string_view payload) : r_(payload), size_(payload.size()) {}
+
+  uint8_t U8() { return After(r_.U8()); }
+  uint32_t U32() { return After(r_.U32()); }
+  // U64() reads two U32()s, so when only the first fits it returns that half with ok() false
+  // (finding: the header promises zero values after a failure). Callers check ok() before using
+  // what they read, so this is harmless today; the zero-value check skips 64-bit reads.
+  uint64_t U64() { return After(r_.U64(), /*check_zero=*/false); }
+  int64_t I64() { return After(r_.I64(), /*check_zero=*/false); }
+  uint64_t Var() { return After(r_.Var()); }
+  std::string_view Str() {
+    std::string_view s = r_.Str();
+    After(uint64_t{0});
+    FUZZ_CHECK(r_.ok() || s.empty(), "a failed Str() returned bytes");
+    std::string copy(s);  // Reads every byte of the view.
+    (void)copy;
+    return s;
+  }
+  bool ok() const { return r_.ok(); }
+  bool done() const { return r_.done(); }
+  size_t remaining() const { return r_.remaining(); }
+  PeerReader& raw() { return r_; }
+
+ private:
+  template <typename T>
+  T After(T v, bool check_zero = true) {
+    FUZZ_CHECK(r_.remaining() <= size_, "remaining() beyond the payload");
+    FUZZ_CHECK(r_.remaining() <= last_remaining_, "the reader moved backwards");
+    last_remaining_ = r_.remaining();
+    if (!r_.ok()) {
+      FUZZ_CHECK(!check_zero || v == T{}, "a failed read returned a value");
+      failed_ = true;
+    }
+    FUZZ_CHECK(!failed_ || !r_.ok(), "ok() came back after a failure");
+    return v;
+  }
+
+  PeerReader r_;
+  size_t size_;
+  size_t last_remaining_ = SIZE_MAX;
+  bool failed_ = false;
+};
+
+// peer_link.cc's ReadMeta(), over a CheckedReader.
+Meta ReadMeta(CheckedReader& r) {
+  Meta meta;
+  uint64_t n = r.Var();
+  if (!r.ok() || n > r.remaining() / 2) {
+    r.Str();
+    while (r.ok()) r.Str();
+    FUZZ_CHECK(!r.ok(), "ReadMeta's impossible count left the reader ok");
+    return meta;
+  }
+  meta.reserve(n);
+  for (uint64_t i = 0; i < n && r.ok(); i++) {
+    std::string_view f = r.Str();
+    std::string_view v = r.Str();
+    meta.emplace_back(std::string(f), std::string(v));
+  }
+  return meta;
+}
+
+void WriteMeta(PeerWriter& w, const Meta& meta) {
+  w.Var(meta.size());
+  for (const auto& [f, v] : meta) {
+    w.Str(f);
+    w.Str(v);
+  }
+}
+
+// A decoded batch op or snapshot entry, for the re-encoding check.
+struct Record {
+  uint8_t op = 0;  // Batch op code, or 'r' / 'g' for snapshot entries.
+  std::string cluster, key, pid;
+  int64_t time_us = 0;
+  uint8_t reason = 0;
+  Meta meta;
+  bool has_meta = false;
+  bool operator==(const Record&) const = default;
+};
+
+// Writes r as its frame would carry it, decodes the frame again and compares.
+void CheckRoundTrip(const Record& r, bool snapshot) {
+  std::string frame;
+  PeerWriter w(&frame);
+  w.Begin(snapshot ? PeerFrameType::kSnapshotChunk : PeerFrameType::kBatch);
+  if (snapshot) {
+    w.Str(r.cluster);
+    w.U8(r.op);
+    w.Str(r.key);
+    w.Str(r.pid);
+    w.I64(r.time_us);
+    WriteMeta(w, r.meta);
+  } else {
+    w.U8(r.op);
+    w.Str(r.cluster);
+    w.Str(r.key);
+    w.Str(r.pid);
+    w.I64(r.time_us);
+    w.U8(r.reason);
+    if (r.has_meta) WriteMeta(w, r.meta);
+  }
+  w.End();
+  PeerFrameHeader h;
+  FUZZ_CHECK(DecodePeerHeader(frame, kMaxFrameLength, &h) == HeaderResult::kOk);
+  FUZZ_CHECK(h.length == frame.size() - groupd::protocol::kPeerHeaderSize);
+  CheckedReader rd(std::string_view(frame).substr(groupd::protocol::kPeerHeaderSize));
+  Record back;
+  back.op = r.op;
+  back.has_meta = r.has_meta;
+  if (snapshot) {
+    back.cluster = rd.Str();
+    back.op = rd.U8();
+    back.key = rd.Str();
+    back.pid = rd.Str();
+    back.time_us = rd.I64();
+    back.meta = ReadMeta(rd);
+  } else {
+    back.op = rd.U8();
+    back.cluster = rd.Str();
+    back.key = rd.Str();
+    back.pid = rd.Str();
+    back.time_us = rd.I64();
+    back.reason = rd.U8();
+    if (r.has_meta) back.meta = ReadMeta(rd);
+  }
+  FUZZ_CHECK(rd.ok() && rd.done(), "a re-encoded record did not decode");
+  FUZZ_CHECK(back == r, "a re-encoded record decoded differently: key \"" + Escape(r.key) + "\"");
+}
+
+std::string SeenKey(char kind, std::string_view key, std::string_view pid) {
+  std::string s;
+  s.push_back(kind);
+  s.append(key);
+  s.push_back('\0');
+  s.append(pid);
+  return s;
+}
+
+class Harness {
+ public:
+  explicit Harness(uint8_t mode)
+      : server_(MakeConfig(mode)), applier_(server_, MakePolicy(mode)), up_(mode & 2) {
+    server_.ConnectCluster("c", 0);
+    peer_ = server_.AddNode("peer-a");
+    if (up_) peer_clusters_ = {"c"};
+    // Client 0 holds entries for the peer's records to collide with; client 1 monitors
+    // everything and listens on the dispatch channels; client 2 only owns one group membership.
+    for (size_t i = 0; i < clients_.size(); i++) {
+      clients_[i] = std::make_unique<Client>(server_.NextClientId());
+      FUZZ_CHECK(server_.AttachClient(clients_[i].get()));
+    }
+    if (mode & 32) Run(1, {"HELLO", "3"});
+    Run(0, {"GREG", "k", "META", "f", "5"});
+    Run(0, {"GREG", "k2", "CLUSTER", "c", "META", "f", "x"});
+    Run(0, {"GJOIN", "g", "META", "f", "1"});
+    Run(2, {"GJOIN", "g", "CLUSTER", "c"});
+    Run(1, {"GMONITOR", "*"});
+    Run(1, {"GMONITOR", "*", "CLUSTER", "c"});
+    Run(1, {"PSUBSCRIBE", "__g*"});
+    Flush();
+  }
+
+  ~Harness() {
+    for (auto& c : clients_) {
+      if (c) server_.DetachClient(c.get());
+    }
+    (void)server_.TakePending();
+  }
+
+  bool closed() const { return closed_; }
+
+  // PeerLink::OnData: buffers, decodes headers, hands out whole frames.
+  void OnData(std::string_view data) {
+    if (closed_) return;
+    in_.append(data);
+    size_t pos = 0;
+    while (!closed_) {
+      PeerFrameHeader h;
+      std::string_view rest = std::string_view(in_).substr(pos);
+      HeaderResult res = groupd::protocol::DecodePeerHeader(rest, kMaxFrameLength, &h);
+      CheckHeader(rest, res, h);
+      if (res == HeaderResult::kNeedMore) break;
+      if (res != HeaderResult::kOk) {
+        Close(Reason::kNodeDown);
+        return;
+      }
+      // An exact-size copy: reading past the payload is an ASan error.
+      const size_t len = h.length;
+      std::unique_ptr<char[]> payload(new char[len == 0 ? 1 : len]);
+      std::memcpy(payload.get(), in_.data() + pos + groupd::protocol::kPeerHeaderSize, len);
+      pos += groupd::protocol::kPeerHeaderSize + len;
+      bool ok = HandleFrame(static_cast<PeerFrameType>(h.type), std::string_view(payload.get(), len));
+      Flush();
+      CheckTables();
+      if (!ok) {
+        Close(Reason::kNodeDown);
+        return;
+      }
+    }
+    if (!closed_) in_.erase(0, pos);
+  }
+
+  void Finish() {
+    if (!closed_) Close(Reason::kNodeDown);
+    Flush();
+    CheckTables();
+    // Known finding, reported rather than fixed here: a REJECT frame on an up link leaves the
+    // peer's entries behind for good. Skipped so that fuzzing can go on past it.
+    if (rejected_while_up_) return;
+    for (const auto& [name, cl] : server_.clusters()) {
+      FUZZ_CHECK(cl->Registrations() == cl->LocalRegistrations() &&
+                     cl->Memberships() == cl->LocalMemberships(),
+                 "the peer's entries outlived its link in cluster '" + name + "'");
+    }
+  }
+
+ private:
+  static groupd::Config MakeConfig(uint8_t mode) {
+    groupd::Config config;
+    config.node_name = "fuzz";
+    config.loglevel = "off";
+    config.conflict_action = (mode & 16) ? "unregister" : "kill";
+    return config;
+  }
+
+  static ConflictPolicy MakePolicy(uint8_t mode) {
+    static const char* const kPolicies[] = {"oldest", "newest", "meta-max f", "meta-min f"};
+    auto p = ConflictPolicy::Parse(kPolicies[(mode >> 2) & 3]);
+    FUZZ_CHECK(p.has_value());
+    return *p;
+  }
+
+  void Run(size_t slot, std::vector<std::string_view> args) {
+    if (clients_[slot]) server_.Execute(*clients_[slot], args);
+  }
+
+  void CheckHeader(std::string_view buf, HeaderResult res, const PeerFrameHeader& h) {
+    if (buf.size() < groupd::protocol::kPeerHeaderSize) {
+      FUZZ_CHECK(res == HeaderResult::kNeedMore);
+      return;
+    }
+    const auto* b = reinterpret_cast<const uint8_t*>(buf.data());
+    FUZZ_CHECK(h.magic == (b[0] | b[1] << 8 | b[2] << 16 | uint32_t{b[3]} << 24));
+    FUZZ_CHECK(h.version == b[4] && h.type == b[5] && h.flags == (b[6] | b[7] << 8));
+    FUZZ_CHECK(h.length == (b[8] | b[9] << 8 | b[10] << 16 | uint32_t{b[11]} << 24));
+    if (res == HeaderResult::kOk) {
+      FUZZ_CHECK(h.magic == groupd::protocol::kPeerMagic && h.version == 1);
+      FUZZ_CHECK(h.length <= kMaxFrameLength);
+      FUZZ_CHECK(buf.size() >= groupd::protocol::kPeerHeaderSize + h.length);
+    } else if (res == HeaderResult::kNeedMore) {
+      FUZZ_CHECK(buf.size() < groupd::protocol::kPeerHeaderSize + uint64_t{h.length});
+    }
+  }
+
+  // PeerLink::HandleFrame. Returns false for a malformed frame (the link closes).
+  bool HandleFrame(PeerFrameType type, std::string_view payload) {
+    if (type == PeerFrameType::kReject) {
+      CheckedReader r(payload);
+      r.Str();
+      // Finding: peer_link.cc closes quietly even when the link is already up, so the peer's
+      // entries are never removed (see Finish()).
+      rejected_while_up_ = up_;
+      Close(Reason::kNodeDown, /*quiet=*/true);
+      return true;
+    }
+    if (type == PeerFrameType::kHello) return HandleHello(payload);
+    if (type == PeerFrameType::kAuth) {
+      if (!hello_received_ || up_) return false;
+      CheckedReader r(payload);
+      r.Str();
+      if (!r.ok()) return false;
+      up_ = true;  // The MAC check is out of scope: the fuzzer plays a peer that has the secret.
+      return true;
+    }
+    if (!up_) return false;
+    CheckedReader r(payload);
+    switch (type) {
+      case PeerFrameType::kHeartbeat:
+        return true;
+      case PeerFrameType::kClusters:
+        return HandleClusters(r);
+      case PeerFrameType::kPeers: {
+        uint64_t n = r.Var();
+        for (uint64_t i = 0; i < n && r.ok(); i++) {
+          std::string name(r.Str());
+          std::string addr(r.Str());
+        }
+        return r.ok();
+      }
+      case PeerFrameType::kBatch:
+        return HandleBatch(r);
+      case PeerFrameType::kSnapshotBegin: {
+        std::string cluster(r.Str());
+        if (!r.ok()) return false;
+        if (server_.FindCluster(cluster) != nullptr) receiving_[cluster].clear();
+        return true;
+      }
+      case PeerFrameType::kSnapshotChunk:
+        return HandleSnapshotChunk(r);
+      case PeerFrameType::kSnapshotEnd: {
+        std::string cluster(r.Str());
+        if (!r.ok()) return false;
+        HandleSnapshotEnd(cluster);
+        return true;
+      }
+      case PeerFrameType::kDispatch: {
+        std::string_view cluster = r.Str(), group = r.Str(), message = r.Str();
+        if (!r.ok()) return false;
+        if (ClusterState* cl = server_.FindCluster(cluster)) {
+          server_.DispatchLocal(*cl, group, message);
+        }
+        return true;
+      }
+      case PeerFrameType::kPublish: {
+        std::string_view channel = r.Str(), message = r.Str();
+        if (!r.ok()) return false;
+        server_.pubsub().Publish(channel, message, server_);
+        return true;
+      }
+      case PeerFrameType::kLeaving:
+        Close(Reason::kShutdown);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  bool HandleHello(std::string_view payload) {
+    if (hello_received_) return false;
+    hello_received_ = true;
+    CheckedReader r(payload);
+    std::string name(r.Str());
+    std::string incarnation(r.Str());
+    (void)r.U32();
+    std::string addr(r.Str());
+    std::string nonce(r.Str());
+    (void)r.U8();
+    uint64_t n = r.Var();
+    for (uint64_t i = 0; i < n && r.ok(); i++) peer_clusters_.emplace(r.Str());
+    return r.ok();
+  }
+
+  bool HandleClusters(CheckedReader& r) {
+    std::set<std::string> now;
+    uint64_t n = r.Var();
+    for (uint64_t i = 0; i < n && r.ok(); i++) now.emplace(r.Str());
+    if (!r.ok()) return false;
+    std::set<std::string> before = std::move(peer_clusters_);
+    peer_clusters_ = now;
+    for (const auto& c : before) {
+      if (now.count(c)) continue;
+      receiving_.erase(c);
+      if (ClusterState* cl = server_.FindCluster(c)) {
+        applier_.RemoveNode(peer_, Reason::kClusterDisconnect, cl);
+      }
+    }
+    return true;
+  }
+
+  void MarkSeen(const std::string& cluster, char kind, std::string_view key,
+                std::string_view pid) {
+    auto it = receiving_.find(cluster);
+    if (it != receiving_.end()) it->second.insert(SeenKey(kind, key, pid));
+  }
+
+  bool HandleBatch(CheckedReader& r) {
+    while (!r.done()) {
+      Record rec;
+      rec.op = r.U8();
+      rec.cluster = std::string(r.Str());
+      std::string_view key = r.Str(), pid = r.Str();
+      rec.time_us = r.I64();
+      rec.reason = r.U8();
+      rec.has_meta = rec.op == kOpRegister || rec.op == kOpJoin;
+      if (rec.has_meta) rec.meta = ReadMeta(r);
+      if (!r.ok() || rec.op < kOpRegister || rec.op > kOpLeave ||
+          rec.reason > static_cast<uint8_t>(Reason::kShutdown) || key.empty()) {
+        return false;
+      }
+      rec.key = key;
+      rec.pid = pid;
+      CheckRoundTrip(rec, false);
+      ClusterState* cl = server_.FindCluster(rec.cluster);
+      if (cl == nullptr) continue;
+      switch (rec.op) {
+        case kOpRegister:
+          applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta));
+          MarkSeen(rec.cluster, 'r', key, pid);
+          break;
+        case kOpUnregister:
+          applier_.Unregister(peer_, *cl, key, pid, static_cast<Reason>(rec.reason));
+          break;
+        case kOpJoin:
+          applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta));
+          MarkSeen(rec.cluster, 'g', key, pid);
+          break;
+        case kOpLeave:
+          applier_.Leave(peer_, *cl, key, pid, static_cast<Reason>(rec.reason));
+          break;
+      }
+      Flush();
+    }
+    return true;
+  }
+
+  bool HandleSnapshotChunk(CheckedReader& r) {
+    std::string cluster(r.Str());
+    if (!r.ok()) return false;
+    ClusterState* cl = server_.FindCluster(cluster);
+    auto seen = receiving_.find(cluster);
+    while (!r.done()) {
+      Record rec;
+      rec.cluster = cluster;
+      rec.op = r.U8();
+      std::string_view key = r.Str(), pid = r.Str();
+      rec.time_us = r.I64();
+      rec.meta = ReadMeta(r);
+      if (!r.ok() || (rec.op != 'r' && rec.op != 'g') || key.empty()) return false;
+      rec.key = key;
+      rec.pid = pid;
+      CheckRoundTrip(rec, true);
+      if (cl == nullptr) continue;
+      if (rec.op == 'r') {
+        applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true);
+      } else {
+        applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true);
+      }
+      if (seen != receiving_.end()) {
+        seen->second.insert(SeenKey(static_cast<char>(rec.op), key, pid));
+      }
+      Flush();
+    }
+    return true;
+  }
+
+  void HandleSnapshotEnd(const std::string& cluster) {
+    auto it = receiving_.find(cluster);
+    if (it == receiving_.end()) return;
+    std::unordered_set<std::string> seen = std::move(it->second);
+    receiving_.erase(it);
+    ClusterState* cl = server_.FindCluster(cluster);
+    if (cl == nullptr) return;
+    std::vector<std::pair<std::string, std::string>> regs, members;
+    for (auto& shard : cl->shards) {
+      for (auto& [key, e] : shard.registry) {
+        if (e.node == peer_ && !seen.count(SeenKey('r', key, e.pid))) regs.emplace_back(key, e.pid);
+      }
+      for (auto& [name, g] : shard.groups) {
+        for (auto& [pid, m] : g.members) {
+          if (m.node == peer_ && !seen.count(SeenKey('g', name, pid))) {
+            members.emplace_back(name, pid);
+          }
+        }
+      }
+    }
+    for (auto& [key, pid] : regs) applier_.Unregister(peer_, *cl, key, pid, Reason::kNodeDown);
+    for (auto& [g, pid] : members) applier_.Leave(peer_, *cl, g, pid, Reason::kNodeDown);
+  }
+
+  // PeerLink::Close and Replication::LinkClosed: an up link's node is down.
+  void Close(Reason reason, bool quiet = false) {
+    if (closed_) return;
+    closed_ = true;
+    if (up_ && !quiet) applier_.RemoveNode(peer_, reason);
+    Flush();
+  }
+
+  // As the network layer would flush: output must be valid RESP; closed clients go.
+  void Flush() {
+    for (int round = 0; round < 100; round++) {
+      (void)server_.TakePending();
+      bool dropped = false;
+      for (auto& c : clients_) {
+        if (!c) continue;
+        if (c->close_asap) {
+          c->out.clear();
+        } else if (!c->out.empty()) {
+          try {
+            (void)groupd::testing::ParseAllReplies(c->out);
+          } catch (const std::exception& e) {
+            FUZZ_CHECK(false, std::string(e.what()) + ": client " + std::to_string(c->id) +
+                                  " output \"" + Escape(c->out, 2048) + "\"");
+          }
+          c->out.clear();
+        }
+        if (c->close_asap || c->close_after_reply) {
+          server_.DetachClient(c.get());
+          c.reset();
+          dropped = true;
+        }
+      }
+      if (!dropped) return;
+    }
+    FUZZ_CHECK(false, "clients kept closing after 100 flush rounds");
+  }
+
+  void CheckTables() {
+    size_t owned_total = 0;
+    for (const auto& [name, clp] : server_.clusters()) {
+      ClusterState& cl = *clp;
+      for (auto& shard : cl.shards) {
+        size_t local_regs = 0, members = 0, local_members = 0;
+        for (const auto& [key, e] : shard.registry) {
+          FUZZ_CHECK(&cl.ShardFor(key) == &shard, "registration in the wrong shard");
+          if (e.node != kLocalNode) {
+            FUZZ_CHECK(e.node == peer_ && e.owner == 0, "remote registration with bad origin");
+            continue;
+          }
+          local_regs++;
+          owned_total++;
+          Client* owner = server_.FindClient(e.owner);
+          FUZZ_CHECK(owner != nullptr, "local registration '" + Escape(key) +
+                                           "' owned by a detached client");
+          FUZZ_CHECK(owner->owner.pid == e.pid, "registration '" + Escape(key) +
+                                                    "' has pid " + Escape(e.pid) +
+                                                    " but its owner is " + owner->owner.pid);
+          FUZZ_CHECK(owner->owner.owned.count(OwnedKey(EntryKind::kRegistry, name, key)) == 1,
+                     "registration '" + Escape(key) + "' missing from its owner's index");
+        }
+        for (const auto& [gname, g] : shard.groups) {
+          FUZZ_CHECK(!g.members.empty(), "empty group kept");
+          size_t local_in_group = 0;
+          for (const auto& [pid, m] : g.members) {
+            members++;
+            if (m.node != kLocalNode) {
+              FUZZ_CHECK(m.node == peer_ && m.owner == 0, "remote member with bad origin");
+              continue;
+            }
+            local_in_group++;
+            owned_total++;
+            Client* owner = server_.FindClient(m.owner);
+            FUZZ_CHECK(owner != nullptr, "local member of '" + Escape(gname) +
+                                             "' owned by a detached client");
+            FUZZ_CHECK(owner->owner.pid == pid, "member pid differs from its owner's");
+            FUZZ_CHECK(owner->owner.owned.count(OwnedKey(EntryKind::kGroup, name, gname)) == 1,
+                       "membership missing from its owner's index");
+          }
+          FUZZ_CHECK(g.local_count == local_in_group, "group local_count is off");
+          local_members += local_in_group;
+        }
+        FUZZ_CHECK(shard.local_registrations == local_regs, "shard local_registrations is off");
+        FUZZ_CHECK(shard.memberships == members, "shard memberships is off");
+        FUZZ_CHECK(shard.local_memberships == local_members, "shard local_memberships is off");
+      }
+    }
+    size_t index_total = 0;
+    for (const auto& [id, c] : server_.clients()) index_total += c->owner.owned.size();
+    FUZZ_CHECK(index_total == owned_total, "owners' indexes and tables disagree");
+  }
+
+  Server server_;
+  Applier applier_;
+  std::array<std::unique_ptr<Client>, 3> clients_;
+  NodeId peer_ = 0;
+  std::string in_;
+  bool hello_received_ = false;
+  bool up_ = false;
+  bool closed_ = false;
+  bool rejected_while_up_ = false;
+  std::set<std::string> peer_clusters_;
+  std::map<std::string, std::unordered_set<std::string>> receiving_;
+};
+
+size_t ReadSize(uint8_t b) { return b < 192 ? 1 + (b % 64) : 1 + (b - 192) * 64; }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static bool init = [] {
+    spdlog::set_default_logger(spdlog::null_logger_st("fuzz"));
+    spdlog::set_level(spdlog::level::off);
+    return true;
+  }();
+  (void)init;
+  ByteReader in(data, size);
+  const uint8_t mode = in.Byte();
+  std::vector<size_t> reads(in.Byte() % 16);
+  for (auto& r : reads) r = ReadSize(in.Byte());
+
+  std::string stream;
+  if (mode & 1) {
+    // Framed: wrap each record in a valid header.
+    PeerWriter w(&stream);
+    while (!in.empty()) {
+      auto type = static_cast<PeerFrameType>(in.Byte());
+      size_t len = in.Byte();
+      if (len == 255) len = in.Byte() | (size_t{in.Byte()} << 8);
+      std::string_view payload = in.Take(len);
+      w.Begin(type);
+      for (char ch : payload) w.U8(static_cast<uint8_t>(ch));
+      w.End();
+    }
+  } else {
+    stream = std::string(in.Rest());
+  }
+
+  Harness h(mode);
+  size_t off = 0, read_index = 0;
+  while (off < stream.size() && !h.closed()) {
+    size_t n = reads.empty() ? stream.size() : reads[read_index++ % reads.size()];
+    n = std::min(n, stream.size() - off);
+    h.OnData(std::string_view(stream).substr(off, n));
+    off += n;
+  }
+  h.Finish();
+  return 0;
+}
