@@ -268,7 +268,11 @@ struct TcpStream::Impl {
   // Handles nread bytes of ciphertext in read_buf: feeds them to OpenSSL, advances the
   // handshake, and delivers the plaintext in as few callbacks as read_buf allows.
   void TlsRead(size_t nread) {
-    if (tls->failed) return;
+    if (tls->failed) {
+      // A write failed in the session (Write() never reports synchronously): report it now.
+      ReadFailed(kTlsFailed);
+      return;
+    }
     BIO_write(tls->rbio, read_buf, static_cast<int>(nread));
     if (!tls->established) {
       if (int st = Handshake(); st < 0) {
@@ -318,7 +322,7 @@ struct TcpStream::Impl {
 
   // Sends close_notify if the session is up and nothing is queued, without waiting.
   void TlsShutdown() {
-    if (!tls->established || tls->failed || writing) return;
+    if (!tls->established || tls->failed || writing || broken) return;
     ERR_clear_error();
     if (SSL_shutdown(tls->ssl) < 0) {
       ERR_clear_error();
