@@ -94,7 +94,8 @@ clean:
 # Benchmarks side by side with Redis 7; not part of `make test`, and timing never fails them.
 # Installs Redis, valgrind and matplotlib, builds groupd and tools/loadgen in Release, and writes
 # bench-results/{results.json,results.md,chart.png}. `bench-quick` is a smoke check (under a
-# minute). BENCH_ARGS passes options to tools/bench/run.py. See docs/BENCHMARKS.md.
+# minute) that writes bench-results/quick/. BENCH_ARGS passes options to tools/bench/run.py.
+# See docs/BENCHMARKS.md.
 BENCH_BUILD_DIR ?= build-bench
 BENCH_ARGS ?=
 

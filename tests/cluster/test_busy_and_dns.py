@@ -17,7 +17,7 @@ import time
 import unittest
 
 import cluster_case
-from cluster_case import Cluster, ClusterTestCase, HEARTBEAT_MS
+from cluster_case import Cluster, ClusterTestCase, HEARTBEAT_MS, RespError
 from faultproxy import FaultProxy
 
 # Over the 1 MB peer-output-buffer-limit even after the loopback socket buffers between node1
@@ -98,16 +98,27 @@ class BusyDistTest(ClusterTestCase):
                 if time.monotonic() > deadline:
                     raise
 
-    def assert_converged_alive(self, c, timeout):
-        """assert_converged() that fails at once, naming the node, if a node process died."""
+    def assert_same_entries(self, c, timeout):
+        """Waits until node1 and node2 have the same GENTRIES and returns it. Fails at once if a
+        node died; on timeout it shows the sizes and the first differences, not 20 MB of views."""
         deadline = time.monotonic() + timeout
         while True:
             self.assert_alive(c)
             try:
-                return self.assert_converged(c, timeout=0.5)
-            except AssertionError:
-                if time.monotonic() > deadline:
-                    raise
+                one, two = self.entries(c, 1), self.entries(c, 2)
+            except (OSError, RespError) as e:
+                one, two = e, None
+            if one == two:
+                return one
+            if time.monotonic() > deadline:
+                if isinstance(one, Exception):
+                    self.fail("GENTRIES failed: %r" % one)
+                only1 = [e[:3] for e in one if e not in two][:3]
+                only2 = [e[:3] for e in two if e not in one][:3]
+                self.fail("GENTRIES differ after %.0fs: node1 has %d entries, node2 %d; only on "
+                          "node1: %r...; only on node2: %r..." %
+                          (timeout, len(one), len(two), only1, only2))
+            time.sleep(0.1)
 
     def start_held_cluster(self, n, peer_timeout, **kwargs):
         """Like start_cluster(proxies=True) with a HoldingFaultProxy in front of every node."""
@@ -173,11 +184,14 @@ class BusyDistTest(ClusterTestCase):
         self.assertEqual(c.gnodes(1), [])
 
         self.assert_alive(c)
+        # The resync snapshot is sent in chunks of 2048 entries (~2.2 MB here) whatever the limit,
+        # so under load it can be dropped as busy again and again (the expected-failure test
+        # below isolates that bug). Raising the limit now keeps this test about the busy drop
+        # and the recovery. Remove this CONFIG SET once that bug is fixed.
+        self.assertEqual(c.call(1, "CONFIG", "SET", "peer-output-buffer-limit", "256mb"), "OK")
         c.proxy.release("node1", "node2")
-        # The resync snapshot (20 MB in chunks of 2048 entries, ~2.2 MB each) can itself pass the
-        # 1 MB limit and be dropped as busy a few times before one gets through: allow for it.
-        self.wait_mesh_alive(c, timeout=30)
-        view = self.assert_converged_alive(c, timeout=30)
+        self.wait_mesh_alive(c, timeout=20)
+        view = self.assert_same_entries(c, timeout=20)
         self.assertEqual(len(view), 2 * BASE_ENTRIES + LOAD_COMMANDS)
         self.assertEqual(c.call(2, "GREGCOUNT"), BASE_ENTRIES + LOAD_COMMANDS // 2)
         self.assertGreaterEqual(info_field(c, 2, "snapshots_received"), 2)

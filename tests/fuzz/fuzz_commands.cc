@@ -320,6 +320,7 @@ class Harness {
           FUZZ_CHECK(g.local_count == local_in_group, "group local_count is off");
           local_members += local_in_group;
         }
+        FUZZ_CHECK(shard.shadows.empty(), "a shadowed remote claim without replication");
         FUZZ_CHECK(shard.local_registrations == local_regs, "shard local_registrations is off");
         FUZZ_CHECK(shard.memberships == members, "shard memberships is off");
         FUZZ_CHECK(shard.local_memberships == local_members, "shard local_memberships is off");

@@ -11,8 +11,10 @@
 // Input layout: byte 0 is the mode:
 //   bit 0     framed: the rest is records of [type][length byte, 255 = two more bytes LE]
 //             [payload], which the target wraps in valid headers with PeerWriter, so the
-//             fuzzer reaches payload decoding without learning the header; otherwise the rest
-//             is the raw byte stream of a peer link
+//             fuzzer reaches payload decoding without learning the header. Types 0xF0-0xFF
+//             are local actions between frames instead: 0xF0+s GREG payload, 0xF4+s GUNREG
+//             payload, 0xF8+s GJOIN payload by local client s (0-2), 0xFC+s closes client s.
+//             Otherwise the rest is the raw byte stream of a peer link
 //   bit 1     the link starts up (handshake already done) instead of expecting HELLO and AUTH
 //   bits 2-3  conflict policy: oldest, newest, meta-max f, meta-min f
 //   bit 4     conflict-action unregister (else kill)
@@ -23,7 +25,9 @@
 // size, so ASan sees any overrun); ok() is sticky and a failed reader returns zero values;
 // kOk headers describe frames that fit in the buffer; a record decoded successfully re-encodes
 // with PeerWriter to bytes that decode to the same values; clients' output stays valid RESP; and
-// after every frame the tables agree with the clients' indexes and the shards' counters.
+// after every frame the tables agree with the clients' indexes and the shards' counters, and
+// shadowed registry claims are remote, distinct from the visible holder, and never left without
+// one (a vacated key promotes its best shadow).
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -219,6 +223,10 @@ class Harness {
       : server_(MakeConfig(mode)), applier_(server_, MakePolicy(mode)), up_(mode & 2) {
     server_.ConnectCluster("c", 0);
     peer_ = server_.AddNode("peer-a");
+    // As Replication sets it up: a key a local process gives up promotes a shadowed claim.
+    server_.on_registry_vacated = [this](ClusterState& cl, std::string_view key) {
+      applier_.Promote(cl, key);
+    };
     if (up_) peer_clusters_ = {"c"};
     // Client 0 holds entries for the peer's records to collide with; client 1 monitors
     // everything and listens on the dispatch channels; client 2 only owns one group membership.
@@ -245,6 +253,29 @@ class Harness {
   }
 
   bool closed() const { return closed_; }
+
+  // A local client's action between frames (framed mode).
+  void LocalAction(uint8_t type, std::string_view arg) {
+    const size_t slot = (type & 3) % clients_.size();
+    const uint8_t action = type & 0x0C;
+    if (action == 0x0C) {
+      if (clients_[slot]) {
+        server_.DetachClient(clients_[slot].get());
+        clients_[slot].reset();
+      }
+    } else {
+      if (!clients_[slot]) {
+        auto c = std::make_unique<Client>(server_.NextClientId());
+        if (!server_.AttachClient(c.get())) return;
+        clients_[slot] = std::move(c);
+      }
+      std::string key(arg.empty() ? std::string_view("k") : arg);
+      const char* cmd = action == 0 ? "GREG" : action == 4 ? "GUNREG" : "GJOIN";
+      Run(slot, {cmd, key});
+    }
+    Flush();
+    CheckTables();
+  }
 
   // PeerLink::OnData: buffers, decodes headers, hands out whole frames.
   void OnData(std::string_view data) {
@@ -288,6 +319,9 @@ class Harness {
       FUZZ_CHECK(cl->Registrations() == cl->LocalRegistrations() &&
                      cl->Memberships() == cl->LocalMemberships(),
                  "the peer's entries outlived its link in cluster '" + name + "'");
+      for (const auto& shard : cl->shards) {
+        FUZZ_CHECK(shard.shadows.empty(), "the peer's shadowed claims outlived its link");
+      }
     }
   }
 
@@ -530,6 +564,17 @@ class Harness {
         }
       }
     }
+    std::vector<std::pair<std::string, std::string>> shadows;
+    for (auto& shard : cl->shards) {
+      for (auto& [key, claims] : shard.shadows) {
+        for (auto& c : claims) {
+          if (c.node == peer_ && !seen.count(SeenKey('r', key, c.pid))) {
+            shadows.emplace_back(key, c.pid);
+          }
+        }
+      }
+    }
+    for (auto& [key, pid] : shadows) groupd::RemoveShadow(cl->ShardFor(key), key, pid);
     for (auto& [key, pid] : regs) applier_.Unregister(peer_, *cl, key, pid, Reason::kNodeDown);
     for (auto& [g, pid] : members) applier_.Leave(peer_, *cl, g, pid, Reason::kNodeDown);
   }
@@ -618,6 +663,19 @@ class Harness {
         FUZZ_CHECK(shard.local_registrations == local_regs, "shard local_registrations is off");
         FUZZ_CHECK(shard.memberships == members, "shard memberships is off");
         FUZZ_CHECK(shard.local_memberships == local_members, "shard local_memberships is off");
+        for (const auto& [key, claims] : shard.shadows) {
+          FUZZ_CHECK(&cl.ShardFor(key) == &shard, "shadow in the wrong shard");
+          FUZZ_CHECK(!claims.empty(), "empty shadow list kept for '" + Escape(key) + "'");
+          const groupd::RegEntry* holder = groupd::Lookup(shard, key);
+          FUZZ_CHECK(holder != nullptr, "shadowed claim on '" + Escape(key) + "' in cluster '" +
+                                            Escape(name) + "' with no visible holder");
+          std::set<std::string_view> pids;
+          for (const auto& c : claims) {
+            FUZZ_CHECK(c.node == peer_ && c.owner == 0, "a shadowed claim that is not remote");
+            FUZZ_CHECK(c.pid != holder->pid, "the visible holder is shadowed too");
+            FUZZ_CHECK(pids.insert(c.pid).second, "a pid shadowed twice on one key");
+          }
+        }
       }
     }
     size_t index_total = 0;
@@ -654,30 +712,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<size_t> reads(in.Byte() % 16);
   for (auto& r : reads) r = ReadSize(in.Byte());
 
-  std::string stream;
+  Harness h(mode);
+  size_t read_index = 0;
+  // Feeds bytes to the link in reads of the sizes given.
+  auto feed = [&](std::string_view bytes) {
+    size_t off = 0;
+    while (off < bytes.size() && !h.closed()) {
+      size_t n = reads.empty() ? bytes.size() : reads[read_index++ % reads.size()];
+      n = std::min(n, bytes.size() - off);
+      h.OnData(bytes.substr(off, n));
+      off += n;
+    }
+  };
   if (mode & 1) {
-    // Framed: wrap each record in a valid header.
-    PeerWriter w(&stream);
+    // Framed: wrap each record in a valid header; local actions run between frames.
+    std::string frame;
     while (!in.empty()) {
-      auto type = static_cast<PeerFrameType>(in.Byte());
+      const uint8_t type = in.Byte();
       size_t len = in.Byte();
       if (len == 255) len = in.Byte() | (size_t{in.Byte()} << 8);
       std::string_view payload = in.Take(len);
-      w.Begin(type);
+      if (type >= 0xF0) {
+        h.LocalAction(type, payload);
+        continue;
+      }
+      frame.clear();
+      PeerWriter w(&frame);
+      w.Begin(static_cast<PeerFrameType>(type));
       for (char ch : payload) w.U8(static_cast<uint8_t>(ch));
       w.End();
+      feed(frame);
     }
   } else {
-    stream = std::string(in.Rest());
-  }
-
-  Harness h(mode);
-  size_t off = 0, read_index = 0;
-  while (off < stream.size() && !h.closed()) {
-    size_t n = reads.empty() ? stream.size() : reads[read_index++ % reads.size()];
-    n = std::min(n, stream.size() - off);
-    h.OnData(std::string_view(stream).substr(off, n));
-    off += n;
+    feed(in.Rest());
   }
   h.Finish();
   return 0;

@@ -287,3 +287,14 @@ peer_seed("framed_batch", framed([(BATCH, op(1, "", "k", "1.i@peer-a", 0, 0, [("
 peer_seed("framed_snapshot", framed([(SNAP_BEGIN, s("")), (SNAP_CHUNK, s("") +
                                       entry("r", "k", "1.i@peer-a", 0, [])),
                                      (SNAP_END, s(""))]), mode=0b11)
+late = 1 << 62  # Newer than any local registration: loses under "oldest".
+peer_seed("framed_shadow_promote", framed([
+    (BATCH, op(1, "", "k", "9.i@peer-a", late, 0)),   # Loses to client 0: shadowed.
+    (BATCH, op(1, "", "k", "8.i@peer-a", late + 1, 0)),
+    (0xF4, b"k"),  # Client 0 GUNREG k: the best shadow becomes visible.
+    (BATCH, op(2, "", "k", "9.i@peer-a", 0, 1)),      # Withdrawn: the next one is promoted.
+    (0xF0, b"k"),  # Client 0 GREG k: taken.
+    (0xF8, b"g"),  # Client 0 GJOIN g.
+    (0xFC, b""),   # Client 0 closes.
+    (SNAP_BEGIN, s("")), (SNAP_END, s("")),  # An empty snapshot: all of the peer's is stale.
+]), mode=0b11)

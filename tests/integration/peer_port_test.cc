@@ -499,14 +499,10 @@ class PeerResetTest : public ::testing::Test {
 };
 
 // The node writes snapshot chunks while the peer's RST is on its way: the failed write closes
-// that link (and nothing else).
-//
-// Disabled: today the node dies with SIGSEGV in most runs. PeerLink::Flush() calls
-// stream_->Write(); when uv_try_write fails at once (ECONNRESET/EPIPE) the stream reports it
-// through the end callback, which Close()s the link and resets stream_, and Flush() then reads
-// stream_->pending_bytes() through the null pointer. Enable once Flush() returns when the link
-// died during Write() (`if (dead_) return true;` right after the write).
-TEST_F(PeerResetTest, DISABLED_PeerResetWhileASnapshotStreamsClosesOnlyThatLink) {
+// that link (and nothing else). A regression test: PeerLink::Flush() used to reach the stream
+// through a null pointer when the write itself failed at once (ECONNRESET/EPIPE) and the end
+// callback closed the link inside Write(); the node died with SIGSEGV in most runs.
+TEST_F(PeerResetTest, PeerResetWhileASnapshotStreamsClosesOnlyThatLink) {
   RawClient admin;
   ASSERT_TRUE(admin.Connect(node_.port()));
   RespValue shards_reply = admin.Command({"CONFIG", "GET", "shards"});

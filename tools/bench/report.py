@@ -210,7 +210,15 @@ def chart(res, path):
                              gridspec_kw={"width_ratios": [1.5, 1.2, 0.8]})
 
     ax = axes[0]
-    labels = [r["name"][:60] for r in rows]
+    tags = {"Throughput": "ops/s", "Instructions": "Ir", "Memory": "bytes",
+            "Replication": "repl", "Heal": "heal", "Fan-out": "fan-out"}
+
+    def tag(r):
+        for k, v in tags.items():
+            if r["section"].startswith(k):
+                return "[%s] " % v
+        return ""
+    labels = [(tag(r) + r["name"])[:64] for r in rows]
     vals = [r["ratio"] for r in rows]
     colors = ["#2e7d32" if r["met"] else ("#c62828" if r["met"] is False else "#757575")
               for r in rows]

@@ -873,7 +873,8 @@ def main(argv=None):
     ap.add_argument("--redis-benchmark",
                     default=shutil.which("redis-benchmark") or "redis-benchmark")
     ap.add_argument("--valgrind", default=shutil.which("valgrind") or "valgrind")
-    ap.add_argument("--out", default=os.path.join(SOURCE_ROOT, "bench-results"))
+    ap.add_argument("--out", help="output folder (default bench-results, or bench-results/quick "
+                                  "with --quick, so a smoke check never replaces full results)")
     ap.add_argument("--only", action="append",
                     help="run only this section (repeatable): throughput, instructions, memory, "
                          "replication, heal, fanout, scaling, prefix")
@@ -882,7 +883,19 @@ def main(argv=None):
     ap.add_argument("--set", action="append", metavar="NAME=JSON",
                     help="override a size of class Profile, e.g. --set heal_each=100000 "
                          "--set 'scale_sizes=[1000,1000000]'")
+    ap.add_argument("--render", metavar="RESULTS_JSON",
+                    help="only rewrite results.md and chart.png (next to it) from a results.json")
     args = ap.parse_args(argv)
+    if args.render:
+        with open(args.render) as f:
+            res = json.load(f)
+        out = os.path.dirname(os.path.abspath(args.render))
+        with open(os.path.join(out, "results.md"), "w") as f:
+            f.write(report.markdown(res))
+        report.chart(res, os.path.join(out, "chart.png"))
+        return 0
+    if not args.out:
+        args.out = os.path.join(SOURCE_ROOT, "bench-results", *(["quick"] if args.quick else []))
     args.groupd = os.path.abspath(args.groupd or os.path.join(args.build_dir, "server", "groupd"))
     args.loadgen = os.path.abspath(args.loadgen or os.path.join(args.build_dir, "tools",
                                                                 "loadgen", "loadgen"))
