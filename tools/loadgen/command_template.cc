@@ -43,12 +43,24 @@ std::optional<CommandTemplate> CommandTemplate::Parse(const std::vector<std::str
         if (close != std::string::npos && close - i == 2) {
           Kind kind;
           switch (w[i + 1]) {
-            case 'c': kind = Kind::kConn; break;
-            case 'i': kind = Kind::kIndex; break;
-            case 'I': kind = Kind::kIndexPadded; break;
-            case 'r': kind = Kind::kRand; break;
-            case 'R': kind = Kind::kRandPadded; break;
-            case 'n': kind = Kind::kGlobal; break;
+            case 'c':
+              kind = Kind::kConn;
+              break;
+            case 'i':
+              kind = Kind::kIndex;
+              break;
+            case 'I':
+              kind = Kind::kIndexPadded;
+              break;
+            case 'r':
+              kind = Kind::kRand;
+              break;
+            case 'R':
+              kind = Kind::kRandPadded;
+              break;
+            case 'n':
+              kind = Kind::kGlobal;
+              break;
             default:
               *error = "unknown placeholder " + w.substr(i, 3);
               return std::nullopt;
@@ -91,13 +103,27 @@ void CommandTemplate::Append(std::string* out, const TemplateVars& vars) const {
       scratch.clear();
       for (const Piece& p : arg.pieces) {
         switch (p.kind) {
-          case Kind::kLiteral: scratch.append(p.text); break;
-          case Kind::kConn: AppendUint(&scratch, vars.conn, false); break;
-          case Kind::kIndex: AppendUint(&scratch, vars.index, false); break;
-          case Kind::kIndexPadded: AppendUint(&scratch, vars.index, true); break;
-          case Kind::kRand: AppendUint(&scratch, vars.rand, false); break;
-          case Kind::kRandPadded: AppendUint(&scratch, vars.rand, true); break;
-          case Kind::kGlobal: AppendUint(&scratch, vars.global, false); break;
+          case Kind::kLiteral:
+            scratch.append(p.text);
+            break;
+          case Kind::kConn:
+            AppendUint(&scratch, vars.conn, false);
+            break;
+          case Kind::kIndex:
+            AppendUint(&scratch, vars.index, false);
+            break;
+          case Kind::kIndexPadded:
+            AppendUint(&scratch, vars.index, true);
+            break;
+          case Kind::kRand:
+            AppendUint(&scratch, vars.rand, false);
+            break;
+          case Kind::kRandPadded:
+            AppendUint(&scratch, vars.rand, true);
+            break;
+          case Kind::kGlobal:
+            AppendUint(&scratch, vars.global, false);
+            break;
         }
       }
       out->push_back('$');

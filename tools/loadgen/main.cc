@@ -100,20 +100,34 @@ int main(int argc, char** argv) {
       o.monitor_setup.push_back(groupd::loadgen::SplitWords(v));
     } else {
       need_num();
-      if (a == "-p") o.port = static_cast<int>(num);
-      else if (a == "-c") o.conns = static_cast<int>(num);
-      else if (a == "-P") o.pipeline = static_cast<int>(num);
-      else if (a == "-n") o.requests = o.per_conn = static_cast<uint64_t>(num);
-      else if (a == "-d") o.duration_s = num;
-      else if (a == "-r") o.keyspace = static_cast<uint64_t>(num);
-      else if (a == "--window") o.window = static_cast<uint64_t>(num);
-      else if (a == "--subs") o.subs = static_cast<int>(num);
-      else if (a == "--warmup") o.warmup = static_cast<int>(num);
-      else if (a == "--monitor-port") o.monitor_port = static_cast<int>(num);
-      else if (a == "--listen") o.listen_port = static_cast<int>(num);
-      else if (a == "--upstream") o.upstream_port = static_cast<int>(num);
-      else if (a == "--seed") o.seed = static_cast<uint64_t>(num);
-      else if (a == "--timeout") o.timeout_s = num;
+      if (a == "-p")
+        o.port = static_cast<int>(num);
+      else if (a == "-c")
+        o.conns = static_cast<int>(num);
+      else if (a == "-P")
+        o.pipeline = static_cast<int>(num);
+      else if (a == "-n")
+        o.requests = o.per_conn = static_cast<uint64_t>(num);
+      else if (a == "-d")
+        o.duration_s = num;
+      else if (a == "-r")
+        o.keyspace = static_cast<uint64_t>(num);
+      else if (a == "--window")
+        o.window = static_cast<uint64_t>(num);
+      else if (a == "--subs")
+        o.subs = static_cast<int>(num);
+      else if (a == "--warmup")
+        o.warmup = static_cast<int>(num);
+      else if (a == "--monitor-port")
+        o.monitor_port = static_cast<int>(num);
+      else if (a == "--listen")
+        o.listen_port = static_cast<int>(num);
+      else if (a == "--upstream")
+        o.upstream_port = static_cast<int>(num);
+      else if (a == "--seed")
+        o.seed = static_cast<uint64_t>(num);
+      else if (a == "--timeout")
+        o.timeout_s = num;
       else {
         fprintf(stderr, "loadgen: unknown option %s\n%s", a.c_str(), kUsage);
         return 2;

@@ -3,6 +3,8 @@
 // change at a time, seen by a monitor on another node) and fanout (one publisher, many
 // subscribers). Everything runs on one thread around one epoll set.
 
+#include "tools/loadgen/modes.h"
+
 #include <poll.h>
 #include <unistd.h>
 
@@ -15,7 +17,6 @@
 #include <vector>
 
 #include "tools/loadgen/conn.h"
-#include "tools/loadgen/modes.h"
 
 namespace groupd::loadgen {
 
@@ -231,7 +232,8 @@ int RunLoad(const Options& o, const CommandTemplate& t) {
   uint64_t total = o.per_conn * conns.size();
   double secs = static_cast<double>(t_end - t0) / 1e9;
   printf("{\"mode\":\"load\",\"conns\":%zu,\"ops\":%" PRIu64 ",\"errors\":%" PRIu64
-         ",\"start_ns\":%" PRId64 ",\"end_ns\":%" PRId64 ",\"seconds\":%.6f,\"ops_per_sec\":%.1f}\n",
+         ",\"start_ns\":%" PRId64 ",\"end_ns\":%" PRId64
+         ",\"seconds\":%.6f,\"ops_per_sec\":%.1f}\n",
          conns.size(), total, errors, t0, t_end, secs,
          secs > 0 ? static_cast<double>(total) / secs : 0.0);
   fflush(stdout);

@@ -48,14 +48,21 @@ Step ScanValue(const char* d, size_t len, size_t* pos, int depth, char* type, bo
   Step s = ReadLine(d, len, pos, &line, &line_end);
   if (s != Step::kDone) return s;
   switch (t) {
-    case '+': case ':': case '_': case '#': case ',': case '(':
+    case '+':
+    case ':':
+    case '_':
+    case '#':
+    case ',':
+    case '(':
       *type = t;
       return Step::kDone;
     case '-':
       *type = t;
       *is_error = true;
       return Step::kDone;
-    case '$': case '!': case '=': {
+    case '$':
+    case '!':
+    case '=': {
       int64_t n;
       if (!ParseInt(line, line_end, &n)) return Step::kBad;
       *type = t;
@@ -66,7 +73,11 @@ Step ScanValue(const char* d, size_t len, size_t* pos, int depth, char* type, bo
       *pos += need;
       return Step::kDone;
     }
-    case '*': case '~': case '>': case '%': case '|': {
+    case '*':
+    case '~':
+    case '>':
+    case '%':
+    case '|': {
       int64_t n;
       if (!ParseInt(line, line_end, &n)) return Step::kBad;
       if (n < 0) {

@@ -9,9 +9,9 @@ namespace groupd::loadgen {
 struct ScanResult {
   enum class Status { kComplete, kIncomplete, kMalformed };
   Status status = Status::kIncomplete;
-  size_t consumed = 0;     // Bytes of the whole reply (valid when kComplete).
-  bool is_error = false;   // The top-level reply is an error ('-' or '!').
-  char type = 0;           // The top-level type byte ('+', '*', '>', ...), after any attribute.
+  size_t consumed = 0;    // Bytes of the whole reply (valid when kComplete).
+  bool is_error = false;  // The top-level reply is an error ('-' or '!').
+  char type = 0;          // The top-level type byte ('+', '*', '>', ...), after any attribute.
 };
 
 // Frames one RESP2 or RESP3 reply (every type, nested aggregates, attributes) at data[0, len)

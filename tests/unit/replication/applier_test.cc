@@ -527,6 +527,133 @@ TEST_F(ApplierTest, LocalLoserInANamedClusterNamesTheClusterInItsNotice) {
   EXPECT_EQ(StrOf(notice->Get("cluster")), "c1");
 }
 
+// --- Shadowed claims: remote losers kept aside until the visible holder goes -------------------
+
+TEST_F(ApplierTest, ShadowedRemoteLoserBecomesVisibleWhenTheHolderUnregisters) {
+  applier("oldest").Register(n2_, def(), "k", "1.a@n2", 100, {{"who", "n2"}});
+  applier().Register(n3_, def(), "k", "1.a@n3", 200, {{"who", "n3"}});  // Loses: shadowed.
+  Events();
+  applier().Unregister(n2_, def(), "k", "1.a@n2", Reason::kUnregister);
+  ASSERT_NE(Held("k"), nullptr);
+  EXPECT_EQ(Held("k")->pid, "1.a@n3");
+  EXPECT_EQ(Held("k")->node, n3_);
+  auto evs = Events();
+  ASSERT_EQ(evs.size(), 2u) << Describe(evs);
+  EXPECT_EQ(evs[0].type, "unregistered");
+  EXPECT_EQ(evs[0].pid, "1.a@n2");
+  EXPECT_EQ(evs[1].type, "registered");
+  EXPECT_EQ(evs[1].pid, "1.a@n3");
+  EXPECT_EQ(evs[1].node, "n3");
+  EXPECT_EQ(evs[1].meta, (Meta{{"who", "n3"}}));
+}
+
+TEST_F(ApplierTest, ReplacedRemoteHolderBecomesVisibleAgainWhenTheWinnerUnregisters) {
+  applier("oldest").Register(n2_, def(), "k", "1.a@n2", 200, {});
+  applier().Register(n3_, def(), "k", "1.a@n3", 100, {});  // Wins; n2's claim is kept aside.
+  Events();
+  applier().Unregister(n3_, def(), "k", "1.a@n3", Reason::kDisconnect);
+  ASSERT_NE(Held("k"), nullptr);
+  EXPECT_EQ(Held("k")->pid, "1.a@n2");
+  auto evs = Events();
+  ASSERT_EQ(evs.size(), 2u) << Describe(evs);
+  EXPECT_EQ(evs[1].type, "registered");
+  EXPECT_EQ(evs[1].pid, "1.a@n2");
+}
+
+TEST_F(ApplierTest, WithdrawnShadowedClaimIsNeverPromoted) {
+  applier("oldest").Register(n2_, def(), "k", "1.a@n2", 100, {});
+  applier().Register(n3_, def(), "k", "1.a@n3", 200, {});
+  Events();
+  // The loser's own node evicted it: its unregister withdraws the claim, silently.
+  applier().Unregister(n3_, def(), "k", "1.a@n3", Reason::kRegistryConflict);
+  EXPECT_TRUE(Events().empty());
+  applier().Unregister(n2_, def(), "k", "1.a@n2", Reason::kUnregister);
+  EXPECT_EQ(Held("k"), nullptr);
+  EXPECT_EQ(Events().size(), 1u);
+}
+
+TEST_F(ApplierTest, RemoveNodeDropsThatNodesShadowedClaimsSilently) {
+  applier("oldest").Register(n2_, def(), "k", "1.a@n2", 100, {});
+  applier().Register(n3_, def(), "k", "1.a@n3", 200, {});
+  Events();
+  applier().RemoveNode(n3_, Reason::kNodeDown);
+  EXPECT_TRUE(Events().empty());
+  applier().Unregister(n2_, def(), "k", "1.a@n2", Reason::kUnregister);
+  EXPECT_EQ(Held("k"), nullptr) << "a claim of a node that is down became visible";
+}
+
+TEST_F(ApplierTest, HolderNodeDownPromotesTheBestShadowedClaim) {
+  NodeId n4 = server_.AddNode("n4");
+  applier("oldest").Register(n2_, def(), "k", "1.a@n2", 100, {});
+  applier().Register(n3_, def(), "k", "1.a@n3", 300, {});
+  applier().Register(n4, def(), "k", "1.a@n4", 200, {});  // The oldest of the two losers.
+  Events();
+  applier().RemoveNode(n2_, Reason::kNodeDown);
+  ASSERT_NE(Held("k"), nullptr);
+  EXPECT_EQ(Held("k")->pid, "1.a@n4");
+  auto evs = Events();
+  ASSERT_EQ(evs.size(), 2u) << Describe(evs);
+  EXPECT_EQ(evs[0].reason, "nodedown");
+  EXPECT_EQ(evs[1].type, "registered");
+  EXPECT_EQ(evs[1].node, "n4");
+  // The next one in line follows when that one goes too.
+  applier().Unregister(n4, def(), "k", "1.a@n4", Reason::kUnregister);
+  ASSERT_NE(Held("k"), nullptr);
+  EXPECT_EQ(Held("k")->pid, "1.a@n3");
+}
+
+TEST_F(ApplierTest, SnapshotReapplyOfAShadowedClaimEmitsNothing) {
+  applier("oldest").Register(n2_, def(), "k", "1.a@n2", 100, {});
+  applier().Register(n3_, def(), "k", "1.a@n3", 200, {{"v", "1"}});
+  Events();
+  applier().Register(n3_, def(), "k", "1.a@n3", 200, {{"v", "1"}}, /*from_snapshot=*/true);
+  EXPECT_TRUE(Events().empty());
+  EXPECT_EQ(Held("k")->pid, "1.a@n2");
+  // Still exactly one claim kept aside: it is promoted once, then nothing is left.
+  applier().Unregister(n2_, def(), "k", "1.a@n2", Reason::kUnregister);
+  EXPECT_EQ(Held("k")->pid, "1.a@n3");
+  applier().Unregister(n3_, def(), "k", "1.a@n3", Reason::kUnregister);
+  EXPECT_EQ(Held("k"), nullptr);
+}
+
+TEST_F(ApplierTest, RemoteClaimBehindALocalHolderBecomesVisibleWhenTheLocalProcessUnregisters) {
+  // What Replication wires up: a local registration going away lets a shadowed claim in.
+  server_.on_registry_vacated = [this](ClusterState& cl, std::string_view key) {
+    applier().Promote(cl, key);
+  };
+  Client* local = NewClient();
+  server_.RegisterLocal(local->owner, def(), "k", {});
+  applier("oldest").Register(n2_, def(), "k", "1.a@n2", Server::NowUs() + 1000000, {});
+  EXPECT_EQ(Held("k")->owner, local->owner.id);
+  Events();
+  ASSERT_TRUE(server_.UnregisterLocal(local->owner, def(), "k", Reason::kUnregister));
+  ASSERT_NE(Held("k"), nullptr);
+  EXPECT_EQ(Held("k")->pid, "1.a@n2");
+  auto evs = Events();
+  ASSERT_EQ(evs.size(), 2u) << Describe(evs);
+  EXPECT_EQ(evs[1].type, "registered");
+  EXPECT_EQ(evs[1].node, "n2");
+}
+
+TEST_F(ApplierTest, EvictingALocalLoserDoesNotPromoteAnOlderShadowedClaim) {
+  server_.on_registry_vacated = [this](ClusterState& cl, std::string_view key) {
+    applier().Promote(cl, key);
+  };
+  server_.config().conflict_action = "unregister";
+  Client* local = NewClient();
+  server_.RegisterLocal(local->owner, def(), "k", {});
+  const int64_t local_time = Held("k")->time_us;
+  applier("oldest").Register(n3_, def(), "k", "1.a@n3", local_time + 1000, {});  // Shadowed.
+  Events();
+  applier().Register(n2_, def(), "k", "1.a@n2", local_time - 1000, {});  // Beats the local one.
+  ASSERT_NE(Held("k"), nullptr);
+  EXPECT_EQ(Held("k")->pid, "1.a@n2");
+  auto evs = Events();
+  ASSERT_EQ(evs.size(), 2u) << Describe(evs);
+  EXPECT_EQ(evs[0].pid, local->owner.pid);
+  EXPECT_EQ(evs[1].pid, "1.a@n2");
+}
+
 // --- RemoveNode --------------------------------------------------------------------------------
 
 TEST_F(ApplierTest, RemoveNodeRemovesExactlyThatNodesEntriesWithTheReason) {
