@@ -87,6 +87,7 @@ uint32_t PeerReader::U32() {
 }
 
 uint64_t PeerReader::U64() {
+  if (!Need(8)) return 0;
   uint64_t lo = U32();
   uint64_t hi = U32();
   return lo | (hi << 32);

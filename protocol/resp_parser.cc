@@ -29,6 +29,16 @@ constexpr char kUnauthBulkLen[] = "Protocol error: unauthenticated bulk length";
 // "-0" is not); no '+', no spaces. std::from_chars alone would accept "007" and "-0".
 bool StringToInt64(std::string_view s, int64_t* out) {
   if (s.empty()) return false;
+  // Fast path for the short positive lengths almost every request carries.
+  if (s.size() <= 9 && s[0] >= '1' && s[0] <= '9') {
+    int64_t v = 0;
+    for (char ch : s) {
+      if (ch < '0' || ch > '9') return false;
+      v = v * 10 + (ch - '0');
+    }
+    *out = v;
+    return true;
+  }
   if (s == "0") {
     *out = 0;
     return true;

@@ -39,6 +39,9 @@ int CompareField(const std::string* a, const std::string* b) {
   if (a == nullptr || b == nullptr) return (a != nullptr) - (b != nullptr);
   auto ia = AsInt(*a), ib = AsInt(*b);
   if (ia && ib) return (*ia > *ib) - (*ia < *ib);
+  // One total order for mixed values: every integer sorts below every non-integer, so the
+  // comparison stays transitive ("10" > "9" as integers, and "1a" > both).
+  if (ia || ib) return ia ? -1 : 1;
   int c = a->compare(*b);
   return (c > 0) - (c < 0);
 }

@@ -30,7 +30,8 @@ struct Candidate {
 // True when a beats b. Ties on the policy's criterion fall back to the older registration, then
 // the smaller node name, then the smaller pid, so the order is total. For meta-max/meta-min a
 // candidate lacking the field loses to one that has it; values compare as integers when both
-// parse as integers, else as byte strings.
+// parse as integers, as byte strings when neither does, and every integer sorts below every
+// non-integer, so the order is total and transitive.
 bool Wins(const ConflictPolicy& policy, const Candidate& a, const Candidate& b);
 
 }  // namespace groupd::replication

@@ -1,5 +1,7 @@
 #include "replication/peer_link.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -16,10 +18,14 @@ using protocol::PeerReader;
 namespace {
 
 constexpr uint32_t kMaxFrameLength = 64 * 1024 * 1024;
+// Before the handshake only HELLO and AUTH (a few hundred bytes) are valid: a small limit keeps
+// unauthenticated connections from pinning memory.
+constexpr uint32_t kMaxHandshakeFrameLength = 64 * 1024;
 // A snapshot chunk holds at most this many entries, and the next chunk waits while this much
 // output is still unsent, so a big snapshot neither stalls the loop nor balloons memory.
 constexpr size_t kSnapshotChunkEntries = 2048;
 constexpr size_t kSnapshotMaxPending = 4 * 1024 * 1024;
+constexpr size_t kSnapshotChunkBytes = 256 * 1024;
 
 enum OpCode : uint8_t { kOpRegister = 1, kOpUnregister = 2, kOpJoin = 3, kOpLeave = 4 };
 
@@ -141,7 +147,8 @@ void PeerLink::OnData(std::string_view data) {
   size_t pos = 0;
   while (!dead_) {
     protocol::PeerFrameHeader h;
-    auto res = protocol::DecodePeerHeader(std::string_view(in_).substr(pos), kMaxFrameLength, &h);
+    auto res = protocol::DecodePeerHeader(std::string_view(in_).substr(pos),
+                                          up_ ? kMaxFrameLength : kMaxHandshakeFrameLength, &h);
     if (res == protocol::HeaderResult::kNeedMore) break;
     if (res != protocol::HeaderResult::kOk) {
       repl_.stats().malformed_frames++;
@@ -554,7 +561,11 @@ void PeerLink::StartSnapshot(const std::string& cluster) {
 
 PeerLink::Pump PeerLink::PumpSnapshot() {
   if (dead_ || !up_ || snapshots_.empty()) return Pump::kIdle;
-  if (stream_->pending_bytes() > kSnapshotMaxPending) {
+  // Chunks stay well under peer-output-buffer-limit, so a snapshot is never itself "busy".
+  const size_t limit = static_cast<size_t>(server_.config().peer_output_buffer_limit);
+  const size_t max_pending = std::min(kSnapshotMaxPending, limit / 2);
+  const size_t chunk_bytes = std::min(kSnapshotChunkBytes, limit / 4);
+  if (stream_->pending_bytes() > max_pending) {
     // Resume as soon as the socket has taken what is queued.
     if (!drain_wait_) {
       drain_wait_ = true;
@@ -580,6 +591,12 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
   }
   size_t budget = kSnapshotChunkEntries;
   writer_.Begin(PeerFrameType::kSnapshotChunk);
+  const size_t chunk_start = out_.size();
+  // Ends the chunk once it holds chunk_bytes (at least one entry always fits).
+  auto spend = [&] {
+    budget--;
+    if (out_.size() - chunk_start >= chunk_bytes) budget = 0;
+  };
   writer_.Str(s.cluster);
   while (budget > 0 && s.shard < cl->shards.size()) {
     Shard& shard = cl->shards[s.shard];
@@ -602,7 +619,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
       writer_.Str(e->pid);
       writer_.I64(e->time_us);
       WriteMeta(writer_, &e->meta);
-      budget--;
+      spend();
     }
     if (s.reg_pos < s.reg_keys.size()) break;  // Budget spent inside the registry part.
     // Groups and their members are ordered: resume from the (group, pid) cursor, which stays
@@ -627,7 +644,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
         writer_.Str(mit->first);
         writer_.I64(mit->second.time_us);
         WriteMeta(writer_, &mit->second.meta);
-        budget--;
+        spend();
       }
     }
     if (spent) break;

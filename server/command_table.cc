@@ -16,8 +16,29 @@ void CommandTable::Add(CommandSpec spec) {
   specs_.push_back(std::move(spec));
 }
 
-const CommandSpec* CommandTable::Find(std::string_view lower_name) const {
-  auto it = index_.find(lower_name);
+size_t CommandTable::FoldHash::operator()(std::string_view s) const {
+  // FNV-1a over ASCII-lower-cased bytes.
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : s) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<unsigned char>(ch + 32);
+    h = (h ^ ch) * 1099511628211ULL;
+  }
+  return static_cast<size_t>(h);
+}
+
+bool CommandTable::FoldEqual::operator()(std::string_view a, std::string_view b) const {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  auto it = index_.find(name);
   return it == index_.end() ? nullptr : &specs_[it->second];
 }
 
@@ -103,7 +124,7 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
   CommandContext ctx{*this, c, args, c.writer};
 
   static thread_local std::string lower_buf;
-  const CommandSpec* spec = commands_.Find(Lower(args[0], &lower_buf));
+  const CommandSpec* spec = commands_.Find(args[0]);
   if (spec == nullptr) {
     ReplyUnknownCommand(ctx);
     return;

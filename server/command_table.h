@@ -58,13 +58,22 @@ struct CommandSpec {
 class CommandTable {
  public:
   void Add(CommandSpec spec);
-  // name must already be lower case.
-  const CommandSpec* Find(std::string_view lower_name) const;
+  // Case-insensitive.
+  const CommandSpec* Find(std::string_view name) const;
   const std::vector<CommandSpec>& all() const { return specs_; }
 
  private:
   std::vector<CommandSpec> specs_;
-  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> index_;
+  // ASCII case-insensitive, so a command is found without lower-casing a copy of its name.
+  struct FoldHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+  };
+  struct FoldEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+  std::unordered_map<std::string, size_t, FoldHash, FoldEqual> index_;
 };
 
 // Finds a subcommand of container by (lower-case) name.

@@ -233,7 +233,24 @@ const std::vector<Option>& Options() {
                if (field_policy != (words->size() == 2) || words->size() > 2) {
                  return std::string("meta-max and meta-min take one field name");
                }
-               c.resolve_registry_conflict = field_policy ? p + " " + (*words)[1] : p;
+               if (!field_policy) {
+                 c.resolve_registry_conflict = p;
+                 return std::nullopt;
+               }
+               // Quoted when needed, so a field with spaces (or an empty one) reads back as one
+               // word.
+               const std::string& f = (*words)[1];
+               if (!f.empty() && f.find_first_of(" \t\"'\\") == std::string::npos) {
+                 c.resolve_registry_conflict = p + " " + f;
+                 return std::nullopt;
+               }
+               std::string quoted = "\"";
+               for (char ch : (*words)[1]) {
+                 if (ch == '"' || ch == '\\') quoted.push_back('\\');
+                 quoted.push_back(ch);
+               }
+               quoted.push_back('"');
+               c.resolve_registry_conflict = p + " " + quoted;
                return std::nullopt;
              },
              [](const Config& c) { return c.resolve_registry_conflict; }},

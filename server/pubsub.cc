@@ -25,9 +25,15 @@ bool RemoveFrom(
 
 }  // namespace
 
+namespace {
+bool IsMonitorChannel(std::string_view ch) { return ch.substr(0, 10) == "__gevent__"; }
+}  // namespace
+
 bool PubSub::Subscribe(Client* c, std::string_view channel) {
   if (!c->channels.emplace(channel).second) return false;
+  bool was_new = channels_.find(channel) == channels_.end();
   AddTo(channels_, c, channel);
+  if (was_new && IsMonitorChannel(channel)) monitor_channels_++;
   return true;
 }
 
@@ -36,6 +42,9 @@ bool PubSub::Unsubscribe(Client* c, std::string_view channel) {
   if (it == c->channels.end()) return false;
   c->channels.erase(it);
   RemoveFrom(channels_, c, channel);
+  if (IsMonitorChannel(channel) && channels_.find(channel) == channels_.end()) {
+    monitor_channels_--;
+  }
   return true;
 }
 
@@ -54,7 +63,10 @@ bool PubSub::PUnsubscribe(Client* c, std::string_view pattern) {
 }
 
 void PubSub::RemoveClient(Client* c) {
-  for (const auto& ch : c->channels) RemoveFrom(channels_, c, ch);
+  for (const auto& ch : c->channels) {
+    RemoveFrom(channels_, c, ch);
+    if (IsMonitorChannel(ch) && channels_.find(ch) == channels_.end()) monitor_channels_--;
+  }
   for (const auto& p : c->patterns) RemoveFrom(patterns_, c, p);
   c->channels.clear();
   c->patterns.clear();

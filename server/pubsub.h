@@ -47,6 +47,8 @@ class PubSub {
   bool WouldDeliver(std::string_view channel, bool match_patterns = true) const;
 
   size_t NumPatterns() const { return patterns_.size(); }
+  // Channels whose name starts with "__gevent__" that have subscribers (monitors).
+  size_t NumMonitorChannels() const { return monitor_channels_; }
   size_t NumChannels() const { return channels_.size(); }
   template <typename Fn>
   void ForEachChannel(Fn&& fn) const {
@@ -56,6 +58,7 @@ class PubSub {
  private:
   std::unordered_map<std::string, ClientSet, StringHash, std::equal_to<>> channels_;
   std::unordered_map<std::string, ClientSet, StringHash, std::equal_to<>> patterns_;
+  size_t monitor_channels_ = 0;
 };
 
 // Writes a pub/sub frame of 3 (or 4 with pattern) bulk strings as a push frame.

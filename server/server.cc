@@ -324,6 +324,12 @@ void Server::Emit(Event& event) {
   BeginDelivery();
   event.seq = ++event_seq_;
   stats_.events++;
+  if (pubsub_.NumMonitorChannels() == 0 && !pubsub_.HasPatterns()) {
+    // Nobody monitors: skip building channel names; listeners still see every event.
+    for (EventListener* l : listeners_) l->OnEvent(event);
+    EndDelivery();
+    return;
+  }
   // Monitors are subscribers of __gevent__[@c]:<pattern> channels. The patterns that can match a
   // key are the key itself, each of its prefixes ending in '/', and '*', so delivery costs a few
   // hash lookups however many monitors exist.

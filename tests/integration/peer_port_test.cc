@@ -290,7 +290,7 @@ TEST_F(PeerPortTest, LengthJustOverTheFrameLimitClosesTheConnection) {
 // hold ~64 MB until peer-timeout (three such connections took a node from 7 MB to 199 MB RSS).
 // HELLO and AUTH are a few hundred bytes: a small limit before the handshake (e.g. 64 KB) would
 // refuse this at once. Enable once the node does.
-TEST_F(PeerPortTest, DISABLED_LargeFrameBeforeTheHandshakeIsRefusedAtOnce) {
+TEST_F(PeerPortTest, LargeFrameBeforeTheHandshakeIsRefusedAtOnce) {
   RawClient peer;
   ConnectPeer(peer);
   ExpectClosedAfter(peer, Header(kHello, 1024 * 1024) + std::string(1000, '\0'));

@@ -96,7 +96,7 @@ TEST(ConflictPolicyParseTest, RejectsUnknownOrMalformedPolicies) {
 // replication layer parses the stored text again with ConflictPolicy::Parse: the field with a
 // space no longer parses, and Replication silently falls back to "oldest". Enable once the
 // stored form round-trips (quote the field when storing, or keep the parsed policy).
-TEST(ConflictPolicyParseTest, DISABLED_ConfigValueWithQuotedFieldRoundTripsThroughParse) {
+TEST(ConflictPolicyParseTest, ConfigValueWithQuotedFieldRoundTripsThroughParse) {
   for (std::string_view value : {"meta-max \"my field\"", "meta-min \"\""}) {
     Config config;
     ASSERT_FALSE(SetOption(config, "resolve-registry-conflict", value, false).has_value()) << value;
@@ -311,7 +311,7 @@ TEST(ConflictPolicyWinsTest, ApplyingCandidatesInAnyOrderKeepsTheSameWinner) {
 // (and each node evicts its own local candidate once it sees the one that beats it, so the key
 // can end up held by nobody). Suggested order: integers before non-integers, each group in its
 // own order. Enable once the comparison is a total order.
-TEST(ConflictPolicyWinsTest, DISABLED_OrderIsTransitiveWhenIntegerAndStringValuesMix) {
+TEST(ConflictPolicyWinsTest, OrderIsTransitiveWhenIntegerAndStringValuesMix) {
   ConflictPolicy p = Policy("meta-max prio");
   Cand ten = C("p10", "n1", 100, {{"prio", "10"}});
   Cand nine = C("p9", "n2", 100, {{"prio", "9"}});
