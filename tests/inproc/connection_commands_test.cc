@@ -11,6 +11,7 @@
 
 #include "server/errors.h"
 #include "tests/inproc/harness.h"
+#include "tests/support/resp_builders.h"
 #include "tests/unit/core/json_lite.h"
 
 namespace groupd {
@@ -18,43 +19,13 @@ namespace {
 
 using testing::InProcServer;
 using testing::RespValue;
+using testing::Simple;
+using testing::Err;
+using testing::Int;
+using testing::Bulk;
+using testing::Null;
+using testing::Arr;
 
-RespValue Simple(std::string s) {
-  RespValue v;
-  v.type = RespValue::kSimple;
-  v.str = std::move(s);
-  return v;
-}
-RespValue Err(std::string s) {
-  RespValue v;
-  v.type = RespValue::kError;
-  v.str = std::move(s);
-  return v;
-}
-RespValue Int(int64_t n) {
-  RespValue v;
-  v.type = RespValue::kInteger;
-  v.integer = n;
-  return v;
-}
-RespValue Bulk(std::string s) {
-  RespValue v;
-  v.type = RespValue::kBulk;
-  v.str = std::move(s);
-  return v;
-}
-RespValue Null(char marker) {
-  RespValue v;
-  v.type = RespValue::kNull;
-  v.null_marker = marker;
-  return v;
-}
-RespValue Arr(std::vector<RespValue> elems) {
-  RespValue v;
-  v.type = RespValue::kArray;
-  v.elems = std::move(elems);
-  return v;
-}
 const RespValue kOk = Simple("OK");
 
 // The value under key in a RESP3 map or a RESP2 flat key/value array; nullptr if absent.

@@ -9,6 +9,7 @@
 
 #include "server/errors.h"
 #include "tests/inproc/harness.h"
+#include "tests/support/resp_builders.h"
 #include "tests/unit/core/json_lite.h"
 
 namespace groupd {
@@ -16,54 +17,14 @@ namespace {
 
 using testing::InProcServer;
 using testing::RespValue;
+using testing::Simple;
+using testing::Err;
+using testing::Int;
+using testing::Bulk;
+using testing::Null;
+using testing::Arr;
+using testing::MetaReply;
 
-// Expected-reply builders, compared with RespValue's operator==.
-RespValue Simple(std::string s) {
-  RespValue v;
-  v.type = RespValue::kSimple;
-  v.str = std::move(s);
-  return v;
-}
-RespValue Err(std::string s) {
-  RespValue v;
-  v.type = RespValue::kError;
-  v.str = std::move(s);
-  return v;
-}
-RespValue Int(int64_t n) {
-  RespValue v;
-  v.type = RespValue::kInteger;
-  v.integer = n;
-  return v;
-}
-RespValue Bulk(std::string s) {
-  RespValue v;
-  v.type = RespValue::kBulk;
-  v.str = std::move(s);
-  return v;
-}
-RespValue Null(char marker) {
-  RespValue v;
-  v.type = RespValue::kNull;
-  v.null_marker = marker;
-  return v;
-}
-RespValue Arr(std::vector<RespValue> elems) {
-  RespValue v;
-  v.type = RespValue::kArray;
-  v.elems = std::move(elems);
-  return v;
-}
-// Meta as the server writes it: a RESP3 map or a RESP2 flat array of field, value, ...
-RespValue MetaReply(int proto, std::vector<std::pair<std::string, std::string>> pairs) {
-  RespValue v;
-  v.type = proto == 3 ? RespValue::kMap : RespValue::kArray;
-  for (auto& [f, val] : pairs) {
-    v.elems.push_back(Bulk(f));
-    v.elems.push_back(Bulk(val));
-  }
-  return v;
-}
 const RespValue kOk = Simple("OK");
 
 // The JSON payload of a "message" frame.
