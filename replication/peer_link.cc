@@ -176,6 +176,9 @@ void PeerLink::OnData(std::string_view data) {
 
 bool PeerLink::HandleFrame(PeerFrameType type, std::string_view payload) {
   if (type == PeerFrameType::kReject) {
+    // Only a handshake can be refused; a REJECT on an up link is malformed, and closing it as
+    // such (not quietly) removes the peer's entries.
+    if (up_) return false;
     PeerReader r(payload);
     std::string_view why = r.Str();
     GD_LOG_INFO("peer {} refused the handshake: {}", peer_name_.empty() ? dial_addr_ : peer_name_,

@@ -12,6 +12,18 @@
 #include <malloc.h>
 #endif
 
+// Under AddressSanitizer malloc is the sanitizer's, and mallinfo2() reads 0: ask it instead.
+#if defined(__SANITIZE_ADDRESS__)
+#define GROUPD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GROUPD_ASAN 1
+#endif
+#endif
+#ifdef GROUPD_ASAN
+#include <sanitizer/allocator_interface.h>
+#endif
+
 namespace groupd {
 
 // Bytes the allocator handed out to the program.
@@ -25,6 +37,8 @@ uint64_t UsedMemory() {
   len = sizeof(allocated);
   if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) != 0) return 0;
   return allocated;
+#elif defined(GROUPD_ASAN)
+  return __sanitizer_get_current_allocated_bytes();
 #else
   struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;

@@ -298,3 +298,5 @@ peer_seed("framed_shadow_promote", framed([
     (0xFC, b""),   # Client 0 closes.
     (SNAP_BEGIN, s("")), (SNAP_END, s("")),  # An empty snapshot: all of the peer's is stale.
 ]), mode=0b11)
+# A REJECT after the handshake: the peer's entries must still go when the link closes.
+peer_seed("reject_after_up", hello + auth + batch + frame(REJECT, s("bye")))
