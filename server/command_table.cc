@@ -42,9 +42,9 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == index_.end() ? nullptr : &specs_[it->second];
 }
 
-const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view lower_name) {
+const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view name) {
   for (const auto& sub : container.subcommands) {
-    if (sub.name == lower_name) return &sub;
+    if (CommandTable::FoldEqual{}(sub.name, name)) return &sub;
   }
   return nullptr;
 }
@@ -53,14 +53,6 @@ namespace {
 
 bool ArityOk(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
-}
-
-// Lower-cases s into buf, a reused buffer, and returns a view of it.
-std::string_view Lower(std::string_view s, std::string* buf) {
-  buf->assign(s);
-  std::transform(buf->begin(), buf->end(), buf->begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return *buf;
 }
 
 void ReplyUnknownCommand(CommandContext& ctx) {
@@ -123,7 +115,6 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
   c.last_interaction_ms = NowMs();
   CommandContext ctx{*this, c, args, c.writer};
 
-  static thread_local std::string lower_buf;
   const CommandSpec* spec = commands_.Find(args[0]);
   if (spec == nullptr) {
     ReplyUnknownCommand(ctx);
@@ -138,7 +129,7 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
   const CommandSpec* subcommand = nullptr;
   // A container called bare runs its own handler when it has one (COMMAND lists everything).
   if (!spec->subcommands.empty() && !(args.size() == 1 && spec->handler != nullptr)) {
-    const CommandSpec* sub = FindSubcommand(*spec, Lower(args[1], &lower_buf));
+    const CommandSpec* sub = FindSubcommand(*spec, args[1]);
     if (sub == nullptr) {
       std::string upper = spec->name;
       std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);

@@ -62,9 +62,8 @@ class CommandTable {
   const CommandSpec* Find(std::string_view name) const;
   const std::vector<CommandSpec>& all() const { return specs_; }
 
- private:
-  std::vector<CommandSpec> specs_;
-  // ASCII case-insensitive, so a command is found without lower-casing a copy of its name.
+  // ASCII case-insensitive hashing and equality, so a command or subcommand is found without
+  // lower-casing a copy of its name.
   struct FoldHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const;
@@ -73,11 +72,14 @@ class CommandTable {
     using is_transparent = void;
     bool operator()(std::string_view a, std::string_view b) const;
   };
+
+ private:
+  std::vector<CommandSpec> specs_;
   std::unordered_map<std::string, size_t, FoldHash, FoldEqual> index_;
 };
 
-// Finds a subcommand of container by (lower-case) name.
-const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view lower_name);
+// Finds a subcommand of container by name (case-insensitive).
+const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view name);
 
 // Registers every command family.
 void RegisterAllCommands(CommandTable& table);
