@@ -68,6 +68,8 @@ class PeerWriter {
     Var(s.size());
     out_->append(s);
   }
+  // Appends bytes already in wire form (a field encoded elsewhere).
+  void Raw(std::string_view s) { out_->append(s); }
 
  private:
   std::string* out_;
@@ -86,6 +88,13 @@ class PeerReader {
   int64_t I64() { return static_cast<int64_t>(U64()); }
   uint64_t Var();
   std::string_view Str();
+  // The unread bytes, for a field decoded elsewhere; Skip() then consumes what it took, and
+  // Fail() marks the record malformed.
+  std::string_view Rest() const { return ok_ ? in_.substr(pos_) : std::string_view(); }
+  void Skip(size_t n) {
+    if (Need(n)) pos_ += n;
+  }
+  void Fail() { ok_ = false; }
 
   bool ok() const { return ok_; }
   bool done() const { return pos_ == in_.size(); }

@@ -26,7 +26,7 @@ std::optional<ConflictPolicy> ConflictPolicy::Parse(std::string_view text) {
 
 namespace {
 
-std::optional<int64_t> AsInt(const std::string& s) {
+std::optional<int64_t> AsInt(std::string_view s) {
   int64_t v;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
@@ -35,8 +35,8 @@ std::optional<int64_t> AsInt(const std::string& s) {
 
 // <0 when a's field value is smaller than b's, 0 when equal, >0 when larger. A missing field is
 // smaller than any value.
-int CompareField(const std::string* a, const std::string* b) {
-  if (a == nullptr || b == nullptr) return (a != nullptr) - (b != nullptr);
+int CompareField(const std::optional<std::string_view>& a, const std::optional<std::string_view>& b) {
+  if (!a || !b) return a.has_value() - b.has_value();
   auto ia = AsInt(*a), ib = AsInt(*b);
   if (ia && ib) return (*ia > *ib) - (*ia < *ib);
   // One total order for mixed values: every integer sorts below every non-integer, so the
@@ -59,11 +59,12 @@ bool Wins(const ConflictPolicy& policy, const Candidate& a, const Candidate& b) 
       break;
     case ConflictPolicy::Kind::kMetaMax:
     case ConflictPolicy::Kind::kMetaMin: {
-      const std::string* fa = a.meta ? MetaFind(*a.meta, policy.field) : nullptr;
-      const std::string* fb = b.meta ? MetaFind(*b.meta, policy.field) : nullptr;
+      std::optional<std::string_view> fa, fb;
+      if (a.meta) fa = MetaFind(*a.meta, policy.field);
+      if (b.meta) fb = MetaFind(*b.meta, policy.field);
       c = CompareField(fa, fb);
       // A missing field always loses, for meta-min too.
-      if (policy.kind == ConflictPolicy::Kind::kMetaMin && fa != nullptr && fb != nullptr) c = -c;
+      if (policy.kind == ConflictPolicy::Kind::kMetaMin && fa && fb) c = -c;
       break;
     }
   }

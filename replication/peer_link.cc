@@ -29,32 +29,23 @@ constexpr size_t kSnapshotChunkBytes = 256 * 1024;
 
 enum OpCode : uint8_t { kOpRegister = 1, kOpUnregister = 2, kOpJoin = 3, kOpLeave = 4 };
 
+// Meta travels in its own encoded form (server/meta.h), so writing is one append and reading
+// one bounds check and copy.
 void WriteMeta(protocol::PeerWriter& w, const Meta* meta) {
   if (meta == nullptr) {
     w.Var(0);
     return;
   }
-  w.Var(meta->size());
-  for (const auto& [f, v] : *meta) {
-    w.Str(f);
-    w.Str(v);
-  }
+  w.Raw(meta->Encoded());
 }
 
 Meta ReadMeta(PeerReader& r) {
   Meta meta;
-  uint64_t n = r.Var();
-  // Each field takes at least two bytes, which bounds n by what is left before allocating.
-  if (!r.ok() || n > r.remaining() / 2) {
-    r.Str();  // Forces the failure flag: the count is impossible.
-    while (r.ok()) r.Str();
-    return meta;
-  }
-  meta.reserve(n);
-  for (uint64_t i = 0; i < n && r.ok(); i++) {
-    std::string_view f = r.Str();
-    std::string_view v = r.Str();
-    meta.emplace_back(std::string(f), std::string(v));
+  size_t used = Meta::Decode(r.Rest(), &meta);
+  if (used == 0) {
+    r.Fail();
+  } else {
+    r.Skip(used);
   }
   return meta;
 }

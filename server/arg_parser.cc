@@ -71,10 +71,10 @@ void WriteMeta(protocol::ReplyWriter& w, const Meta& meta,
     return;
   }
   size_t n = 0;
-  for (auto f : fields) n += MetaFind(meta, f) != nullptr;
+  for (auto f : fields) n += MetaFind(meta, f).has_value();
   w.Map(n);
   for (auto f : fields) {
-    if (const std::string* v = MetaFind(meta, f)) {
+    if (std::optional<std::string_view> v = MetaFind(meta, f)) {
       w.Bulk(f);
       w.Bulk(*v);
     }

@@ -1,29 +1,228 @@
 #include "server/meta.h"
 
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <vector>
+
 namespace groupd {
 
-Meta MetaFromArgs(std::span<const std::string_view> args) {
-  Meta meta;
-  meta.reserve(args.size() / 2);
-  for (size_t i = 0; i + 1 < args.size(); i += 2) {
-    bool replaced = false;
-    for (auto& [f, v] : meta) {
-      if (f == args[i]) {
-        v.assign(args[i + 1]);
-        replaced = true;
-        break;
-      }
+namespace {
+
+size_t VarLen(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+}
+
+char* PutVar(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+// Reads a canonical varint from [*p, end); false if truncated, longer than 10 bytes or not
+// minimal (a trailing zero group), so one value has exactly one encoding.
+bool GetVar(const char** p, const char* end, uint64_t* v) {
+  uint64_t out = 0;
+  const char* q = *p;
+  for (int shift = 0; shift < 64 && q < end; shift += 7) {
+    uint8_t b = static_cast<uint8_t>(*q++);
+    out |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) {
+      if (b == 0 && shift > 0) return false;
+      *p = q;
+      *v = out;
+      return true;
     }
-    if (!replaced) meta.emplace_back(std::string(args[i]), std::string(args[i + 1]));
+  }
+  return false;
+}
+
+// Decodes a varint known to be well formed (the block was validated or written by us).
+uint64_t LoadVar(const char** p) {
+  uint64_t out = 0;
+  for (int shift = 0;; shift += 7) {
+    uint8_t b = static_cast<uint8_t>(*(*p)++);
+    out |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) return out;
+  }
+}
+
+uint32_t BlockLength(const char* block) {
+  uint32_t n;
+  std::memcpy(&n, block, sizeof n);
+  return n;
+}
+
+char* AllocBlock(size_t encoded_len) {
+  char* block = static_cast<char*>(std::malloc(sizeof(uint32_t) + encoded_len));
+  if (block == nullptr) throw std::bad_alloc();
+  uint32_t n = static_cast<uint32_t>(encoded_len);
+  std::memcpy(block, &n, sizeof n);
+  return block;
+}
+
+// Writes the `count` pairs get(it) for it in [first, last) into a new block.
+template <typename It, typename GetPair>
+char* BuildBlock(It first, It last, size_t count, GetPair get) {
+  size_t len = VarLen(count);
+  for (It it = first; it != last; ++it) {
+    auto [f, v] = get(it);
+    len += VarLen(f.size()) + f.size() + VarLen(v.size()) + v.size();
+  }
+  char* block = AllocBlock(len);
+  char* p = PutVar(block + sizeof(uint32_t), count);
+  for (It it = first; it != last; ++it) {
+    auto [f, v] = get(it);
+    p = PutVar(p, f.size());
+    std::memcpy(p, f.data(), f.size());
+    p += f.size();
+    p = PutVar(p, v.size());
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+  return block;
+}
+
+}  // namespace
+
+Meta::Meta(std::initializer_list<Pair> pairs) {
+  if (pairs.size() == 0) return;
+  block_ = BuildBlock(pairs.begin(), pairs.end(), pairs.size(), [](auto it) { return *it; });
+}
+
+Meta::Meta(const Meta& other) {
+  if (other.block_ != nullptr) Assign(other.Encoded());
+}
+
+Meta& Meta::operator=(const Meta& other) {
+  if (this != &other) {
+    Meta copy(other);
+    std::swap(block_, copy.block_);
+  }
+  return *this;
+}
+
+void Meta::Free() {
+  std::free(block_);
+  block_ = nullptr;
+}
+
+void Meta::Assign(std::string_view encoded) {
+  char* block = AllocBlock(encoded.size());
+  std::memcpy(block + sizeof(uint32_t), encoded.data(), encoded.size());
+  Free();
+  block_ = block;
+}
+
+Meta Meta::FromArgs(std::span<const std::string_view> args) {
+  Meta meta;
+  size_t pairs = args.size() / 2;
+  if (pairs == 0) return meta;
+  // A pair is kept when no earlier pair has its field; its value is the last one given for that
+  // field. Quadratic in the number of fields, which the meta-max-fields limit keeps small.
+  auto first_of = [&](size_t i) {
+    for (size_t j = 0; j < i; j++) {
+      if (args[2 * j] == args[2 * i]) return false;
+    }
+    return true;
+  };
+  auto last_value = [&](size_t i) {
+    std::string_view v = args[2 * i + 1];
+    for (size_t j = i + 1; j < pairs; j++) {
+      if (args[2 * j] == args[2 * i]) v = args[2 * j + 1];
+    }
+    return v;
+  };
+  bool repeated = false;
+  for (size_t i = 1; i < pairs && !repeated; i++) repeated = !first_of(i);
+  if (!repeated) {
+    meta.block_ = BuildBlock(size_t{0}, pairs, pairs, [&](size_t i) {
+      return Pair(args[2 * i], args[2 * i + 1]);
+    });
+    return meta;
+  }
+  std::vector<Pair> kept;
+  kept.reserve(pairs);
+  for (size_t i = 0; i < pairs; i++) {
+    if (first_of(i)) kept.emplace_back(args[2 * i], last_value(i));
+  }
+  return FromPairs(kept);
+}
+
+Meta Meta::FromPairs(std::span<const Pair> pairs) {
+  Meta meta;
+  if (!pairs.empty()) {
+    meta.block_ = BuildBlock(pairs.begin(), pairs.end(), pairs.size(), [](auto it) { return *it; });
   }
   return meta;
 }
 
-const std::string* MetaFind(const Meta& meta, std::string_view field) {
-  for (const auto& [f, v] : meta) {
-    if (f == field) return &v;
+size_t Meta::Decode(std::string_view in, Meta* out) {
+  const char* p = in.data();
+  const char* end = p + in.size();
+  uint64_t count;
+  if (!GetVar(&p, end, &count)) return 0;
+  // Each pair takes at least two bytes, which bounds count before walking it.
+  if (count > static_cast<uint64_t>(end - p) / 2) return 0;
+  for (uint64_t i = 0; i < 2 * count; i++) {
+    uint64_t n;
+    if (!GetVar(&p, end, &n) || n > static_cast<uint64_t>(end - p)) return 0;
+    p += n;
   }
-  return nullptr;
+  size_t used = static_cast<size_t>(p - in.data());
+  if (count == 0) {
+    out->Free();
+  } else {
+    out->Assign(in.substr(0, used));
+  }
+  return used;
+}
+
+std::string_view Meta::Encoded() const {
+  if (block_ == nullptr) return std::string_view("\0", 1);
+  return std::string_view(block_ + sizeof(uint32_t), BlockLength(block_));
+}
+
+Meta::Iterator Meta::begin() const {
+  if (block_ == nullptr) return Iterator();
+  const char* p = block_ + sizeof(uint32_t);
+  size_t count = LoadVar(&p);
+  return Iterator(p, count);
+}
+
+size_t Meta::size() const {
+  if (block_ == nullptr) return 0;
+  const char* p = block_ + sizeof(uint32_t);
+  return LoadVar(&p);
+}
+
+void Meta::Iterator::Load() {
+  if (left_ <= 1) {
+    left_ = 0;
+    return;
+  }
+  --left_;
+  size_t n = LoadVar(&pos_);
+  pair_.first = std::string_view(pos_, n);
+  pos_ += n;
+  n = LoadVar(&pos_);
+  pair_.second = std::string_view(pos_, n);
+  pos_ += n;
+}
+
+std::optional<std::string_view> MetaFind(const Meta& meta, std::string_view field) {
+  for (const auto& [f, v] : meta) {
+    if (f == field) return v;
+  }
+  return std::nullopt;
 }
 
 size_t MetaPayloadBytes(const Meta& meta) {

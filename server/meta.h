@@ -1,25 +1,109 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
 #include <span>
-#include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 namespace groupd {
 
 // An entry's metadata: string fields to string values, in the order they were first given.
-// Entries carry a handful of fields, so a flat vector beats a hash map in both memory and time.
-using Meta = std::vector<std::pair<std::string, std::string>>;
+//
+// Entries carry a handful of short fields, and a registry holds millions of entries, so the
+// fields live packed in one heap block in the form the peer protocol sends them:
+//
+//   varint count, then count times: varint field length, field bytes, varint value length, value
+//
+// (varints are LEB128, canonical). The object itself is one pointer; an empty meta allocates
+// nothing. Replicating an entry appends Encoded() as is, and receiving one copies the bytes
+// after one bounds check (Decode), so meta is never split into strings on the hot paths.
+class Meta {
+ public:
+  using Pair = std::pair<std::string_view, std::string_view>;
 
-// Builds a Meta from alternating field/value arguments; a repeated field keeps its last value
-// (as HSET does). REQUIRES: args.size() is even.
-Meta MetaFromArgs(std::span<const std::string_view> args);
+  Meta() noexcept = default;
+  Meta(std::initializer_list<Pair> pairs);  // For tests and literals; fields kept as given.
+  Meta(const Meta& other);
+  Meta& operator=(const Meta& other);
+  Meta(Meta&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  Meta& operator=(Meta&& other) noexcept {
+    std::swap(block_, other.block_);
+    return *this;
+  }
+  ~Meta() { Free(); }
 
-// Returns the value of `field`, or nullptr.
-const std::string* MetaFind(const Meta& meta, std::string_view field);
+  // Builds a Meta from alternating field/value arguments; a repeated field keeps its last value
+  // at its first position (as HSET does). REQUIRES: args.size() is even.
+  static Meta FromArgs(std::span<const std::string_view> args);
+  // Builds a Meta from pairs, keeping repeated fields as given (what a peer may send).
+  static Meta FromPairs(std::span<const Pair> pairs);
+
+  // Decodes the encoded form at the front of `in` into *out. Returns the number of bytes it
+  // took, or 0 when `in` does not start with a well-formed, canonical encoding (a truncated
+  // length, a count larger than the bytes could hold, a non-minimal varint).
+  static size_t Decode(std::string_view in, Meta* out);
+
+  // The encoded form (see above); "\0" for an empty meta.
+  std::string_view Encoded() const;
+
+  class Iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Pair;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Pair*;
+    using reference = const Pair&;
+
+    Iterator() = default;
+    const Pair& operator*() const { return pair_; }
+    const Pair* operator->() const { return &pair_; }
+    Iterator& operator++() {
+      Load();
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator old = *this;
+      Load();
+      return old;
+    }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.left_ == b.left_; }
+
+   private:
+    friend class Meta;
+    Iterator(const char* pos, size_t count) : pos_(pos), left_(count + 1) { Load(); }
+    void Load();
+
+    const char* pos_ = nullptr;
+    size_t left_ = 0;  // Pairs not yet loaded, plus one while pair_ is valid; 0 at the end.
+    Pair pair_;
+  };
+
+  Iterator begin() const;
+  Iterator end() const { return Iterator(); }
+
+  size_t size() const;  // Number of fields.
+  bool empty() const { return block_ == nullptr; }
+
+  friend bool operator==(const Meta& a, const Meta& b) { return a.Encoded() == b.Encoded(); }
+
+ private:
+  // block_: uint32 length of the encoded form, then the encoded form. nullptr when empty.
+  void Assign(std::string_view encoded);
+  void Free();
+
+  char* block_ = nullptr;
+};
+
+// Returns the value of `field`, if present.
+std::optional<std::string_view> MetaFind(const Meta& meta, std::string_view field);
 
 // Bytes of field and value payload, used for the per-entry meta size limit and memory figures.
 size_t MetaPayloadBytes(const Meta& meta);
+
+inline Meta MetaFromArgs(std::span<const std::string_view> args) { return Meta::FromArgs(args); }
 
 }  // namespace groupd

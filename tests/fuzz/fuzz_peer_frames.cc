@@ -122,29 +122,18 @@ class CheckedReader {
 // peer_link.cc's ReadMeta(), over a CheckedReader.
 Meta ReadMeta(CheckedReader& r) {
   Meta meta;
-  uint64_t n = r.Var();
-  if (!r.ok() || n > r.remaining() / 2) {
-    r.Str();
-    while (r.ok()) r.Str();
-    FUZZ_CHECK(!r.ok(), "ReadMeta's impossible count left the reader ok");
-    return meta;
-  }
-  meta.reserve(n);
-  for (uint64_t i = 0; i < n && r.ok(); i++) {
-    std::string_view f = r.Str();
-    std::string_view v = r.Str();
-    meta.emplace_back(std::string(f), std::string(v));
+  size_t used = Meta::Decode(r.raw().Rest(), &meta);
+  if (used == 0) {
+    r.raw().Fail();
+    FUZZ_CHECK(!r.ok(), "Fail() left the reader ok");
+  } else {
+    FUZZ_CHECK(used <= r.remaining(), "Meta::Decode took more than was left");
+    r.raw().Skip(used);
   }
   return meta;
 }
 
-void WriteMeta(PeerWriter& w, const Meta& meta) {
-  w.Var(meta.size());
-  for (const auto& [f, v] : meta) {
-    w.Str(f);
-    w.Str(v);
-  }
-}
+void WriteMeta(PeerWriter& w, const Meta& meta) { w.Raw(meta.Encoded()); }
 
 // A decoded batch op or snapshot entry, for the re-encoding check.
 struct Record {

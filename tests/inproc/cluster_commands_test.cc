@@ -166,7 +166,7 @@ TEST_F(ClusterCommandsTest, GdisconnectRemovesLocalEntriesWithClusterDisconnectE
   EXPECT_EQ(events[1].Get("type")->str, "unregistered");
   EXPECT_EQ(events[1].Get("key")->str, "k");
   EXPECT_EQ(events[1].Get("pid")->str, a.owner.pid);
-  EXPECT_EQ(events[1].Get("meta")->StringPairs(), (Meta{{"f", "v"}}));
+  EXPECT_EQ(events[1].Get("meta")->StringPairs(), (testjson::Pairs{{"f", "v"}}));
   EXPECT_EQ(events[1].Get("reason")->str, "cluster_disconnect");
 
   EXPECT_EQ(Run(a, {"GLOOKUP", "k", "CLUSTER", "c"}), NoCluster("c"));
@@ -250,7 +250,7 @@ TEST_F(ClusterCommandsTest, EventsOfANamedClusterGoOnlyToItsChannels) {
   EXPECT_EQ(e.Get("key")->str, "room/1");
   EXPECT_EQ(e.Get("pid")->str, a.owner.pid);
   EXPECT_EQ(e.Get("node")->str, "test-node");
-  EXPECT_EQ(e.Get("meta")->StringPairs(), (Meta{{"f", "v"}}));
+  EXPECT_EQ(e.Get("meta")->StringPairs(), (testjson::Pairs{{"f", "v"}}));
   auto pframes = srv_.Frames(pm);
   ASSERT_EQ(pframes.size(), 1u);
   EXPECT_EQ(pframes[0].elems.at(2), Bulk("__gevent__@c:room/1"));

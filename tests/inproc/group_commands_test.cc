@@ -119,8 +119,8 @@ TEST_F(GroupCommandsTest, GjoinAgainReplacesMetaInPlaceAndEmitsJoinedWithPreviou
   EXPECT_EQ(second.Get("type")->str, "joined");
   EXPECT_EQ(second.Get("key")->str, "g");
   EXPECT_EQ(second.Get("pid")->str, a.owner.pid);
-  EXPECT_EQ(second.Get("meta")->StringPairs(), (Meta{{"v", "2"}, {"w", "3"}}));
-  EXPECT_EQ(second.Get("previous_meta")->StringPairs(), (Meta{{"v", "1"}}));
+  EXPECT_EQ(second.Get("meta")->StringPairs(), (testjson::Pairs{{"v", "2"}, {"w", "3"}}));
+  EXPECT_EQ(second.Get("previous_meta")->StringPairs(), (testjson::Pairs{{"v", "1"}}));
   EXPECT_TRUE(second.Get("reason")->IsNull());
 }
 
@@ -232,7 +232,7 @@ TEST_F(GroupCommandsTest, GleaveEmitsLeftWithReasonLeaveAndTheMetaItHad) {
   testjson::Json e = EventOf(frames[0]);
   EXPECT_EQ(e.Get("type")->str, "left");
   EXPECT_EQ(e.Get("key")->str, "rooms/1");
-  EXPECT_EQ(e.Get("meta")->StringPairs(), (Meta{{"f", "v"}}));
+  EXPECT_EQ(e.Get("meta")->StringPairs(), (testjson::Pairs{{"f", "v"}}));
   EXPECT_EQ(e.Get("reason")->str, "leave");
 }
 

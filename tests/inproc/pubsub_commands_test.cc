@@ -60,7 +60,7 @@ Json EventOf(const RespValue& frame) {
 
 // Checks every field of an event payload (seq separately, as it depends on history).
 void ExpectEvent(const Json& e, std::string_view type, std::string_view key, std::string_view pid,
-                 const Meta& meta, std::string_view reason, std::string_view cluster = "") {
+                 const testjson::Pairs& meta, std::string_view reason, std::string_view cluster = "") {
   ASSERT_EQ(e.kind, Json::kObject);
   std::vector<std::string> names;
   for (const auto& [k, v] : e.object) names.push_back(k);

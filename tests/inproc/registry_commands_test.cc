@@ -124,13 +124,13 @@ TEST_F(RegistryCommandsTest, GregAgainReplacesMetaAndEmitsRegisteredWithPrevious
   ASSERT_EQ(frames.size(), 2u);
   testjson::Json first = EventOf(frames[0]);
   EXPECT_EQ(first.Get("type")->str, "registered");
-  EXPECT_EQ(first.Get("meta")->StringPairs(), (Meta{{"v", "1"}, {"x", "y"}}));
+  EXPECT_EQ(first.Get("meta")->StringPairs(), (testjson::Pairs{{"v", "1"}, {"x", "y"}}));
   EXPECT_TRUE(first.Get("previous_meta")->IsNull());
   testjson::Json second = EventOf(frames[1]);
   EXPECT_EQ(second.Get("type")->str, "registered");
   EXPECT_EQ(second.Get("pid")->str, a.owner.pid);
-  EXPECT_EQ(second.Get("meta")->StringPairs(), (Meta{{"v", "2"}}));
-  EXPECT_EQ(second.Get("previous_meta")->StringPairs(), (Meta{{"v", "1"}, {"x", "y"}}));
+  EXPECT_EQ(second.Get("meta")->StringPairs(), (testjson::Pairs{{"v", "2"}}));
+  EXPECT_EQ(second.Get("previous_meta")->StringPairs(), (testjson::Pairs{{"v", "1"}, {"x", "y"}}));
   EXPECT_TRUE(second.Get("reason")->IsNull());
   EXPECT_EQ(*second.Get("seq")->AsUint(), *first.Get("seq")->AsUint() + 1);
 }
@@ -313,7 +313,7 @@ TEST_F(RegistryCommandsTest, GunregEmitsUnregisteredWithReasonUnregisterAndTheMe
   testjson::Json e = EventOf(frames[0]);
   EXPECT_EQ(e.Get("type")->str, "unregistered");
   EXPECT_EQ(e.Get("key")->str, "k");
-  EXPECT_EQ(e.Get("meta")->StringPairs(), (Meta{{"f", "v"}}));
+  EXPECT_EQ(e.Get("meta")->StringPairs(), (testjson::Pairs{{"f", "v"}}));
   EXPECT_TRUE(e.Get("previous_meta")->IsNull());
   EXPECT_EQ(e.Get("reason")->str, "unregister");
 }

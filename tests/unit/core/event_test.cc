@@ -171,8 +171,13 @@ TEST(EventJsonTest, OutputParsesAsJsonWithEveryFieldRoundTripping) {
   EXPECT_EQ(doc->Get("key")->str, e.key);
   EXPECT_EQ(doc->Get("pid")->str, e.pid);
   EXPECT_EQ(doc->Get("node")->str, e.node);
-  EXPECT_EQ(doc->Get("meta")->StringPairs(), meta);
-  EXPECT_EQ(doc->Get("previous_meta")->StringPairs(), previous);
+  auto pairs_of = [](const Meta& m) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [f, v] : m) out.emplace_back(f, v);
+    return out;
+  };
+  EXPECT_EQ(doc->Get("meta")->StringPairs(), pairs_of(meta));
+  EXPECT_EQ(doc->Get("previous_meta")->StringPairs(), pairs_of(previous));
   EXPECT_TRUE(doc->Get("reason")->IsNull());
   EXPECT_EQ(doc->Get("seq")->AsUint(), 99u);
 }

@@ -13,6 +13,9 @@
 
 namespace groupd::testjson {
 
+// An object's members as (name, string value) pairs, the form StringPairs() returns.
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
 struct Json {
   enum Kind { kNull, kBool, kNumber, kString, kArray, kObject };
 

@@ -27,17 +27,75 @@ TEST(MetaFromArgsTest, FieldsAndValuesAreBinarySafe) {
   std::string f("f\0x", 3), v("\r\n\0", 3);
   Meta meta = FromArgs({f, v, "", ""});
   ASSERT_EQ(meta.size(), 2u);
-  EXPECT_EQ(meta[0].first, f);
-  EXPECT_EQ(meta[0].second, v);
-  EXPECT_EQ(meta[1], (std::pair<std::string, std::string>{"", ""}));
+  std::vector<Meta::Pair> pairs(meta.begin(), meta.end());
+  EXPECT_EQ(pairs[0].first, f);
+  EXPECT_EQ(pairs[0].second, v);
+  EXPECT_EQ(pairs[1], (Meta::Pair{"", ""}));
+}
+
+TEST(MetaEncodingTest, IsTheCountThenLengthPrefixedFieldsAndValues) {
+  EXPECT_EQ(Meta{}.Encoded(), std::string_view("\0", 1));
+  EXPECT_EQ(Meta({{"ab", "c"}, {"", "d"}}).Encoded(), std::string_view("\2\2ab\1c\0\1d", 9));
+  std::string big(200, 'x');
+  Meta m{{big, "v"}};
+  // 200 needs a two-byte varint.
+  EXPECT_EQ(m.Encoded().substr(0, 3), std::string_view("\1\xC8\x01", 3));
+  EXPECT_EQ(m.Encoded().size(), 1 + 2 + 200 + 1 + 1u);
+}
+
+TEST(MetaEncodingTest, DecodeRoundTripsAndReportsBytesTaken) {
+  Meta m{{"host", "10.0.3.7"}, {"port", "8080"}, {std::string(300, 'f'), ""}};
+  std::string wire(m.Encoded());
+  wire += "trailing";
+  Meta out;
+  ASSERT_EQ(Meta::Decode(wire, &out), m.Encoded().size());
+  EXPECT_EQ(out, m);
+  EXPECT_EQ(MetaPayloadBytes(out), 4 + 8 + 4 + 4 + 300u);
+  // Decoding an empty meta over a full one clears it.
+  ASSERT_EQ(Meta::Decode(std::string_view("\0", 1), &out), 1u);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(out.size(), 0u);
+}
+
+TEST(MetaEncodingTest, DecodeRejectsMalformedInput) {
+  Meta out{{"keep", "me"}};
+  const std::string_view bad[] = {
+      std::string_view(""),                   // No count.
+      std::string_view("\x80", 1),            // Truncated count.
+      std::string_view("\x80\x00", 2),        // Non-minimal count (zero in two bytes).
+      std::string_view("\1\1a", 3),           // Value missing.
+      std::string_view("\1\1a\5abc", 7),      // Value shorter than its length.
+      std::string_view("\5\1a\1b", 5),        // Count larger than the bytes can hold.
+      std::string_view("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01", 11),  // Over 64 bits.
+      std::string_view("\1\x81\x00" "a\0", 5),   // Non-minimal field length.
+  };
+  for (std::string_view in : bad) {
+    EXPECT_EQ(Meta::Decode(in, &out), 0u) << "input of " << in.size() << " bytes";
+  }
+  EXPECT_EQ(out, (Meta{{"keep", "me"}}));  // Untouched by failed decodes.
+}
+
+TEST(MetaTest, CopiesAreIndependent) {
+  Meta a{{"x", "1"}};
+  Meta b = a;
+  EXPECT_EQ(a, b);
+  b = Meta{{"x", "2"}};
+  EXPECT_EQ(*MetaFind(a, "x"), "1");
+  Meta c = std::move(b);
+  EXPECT_EQ(*MetaFind(c, "x"), "2");
+  a = c;
+  a = a;  // Self-assignment keeps the value.
+  EXPECT_EQ(*MetaFind(a, "x"), "2");
+  EXPECT_NE(Meta{}, a);
+  EXPECT_EQ(Meta{}, Meta::FromArgs({}));
 }
 
 TEST(MetaFindTest, ReturnsValueOrNull) {
   Meta meta{{"a", "1"}, {"b", "2"}};
-  ASSERT_NE(MetaFind(meta, "b"), nullptr);
+  ASSERT_TRUE(MetaFind(meta, "b").has_value());
   EXPECT_EQ(*MetaFind(meta, "b"), "2");
-  EXPECT_EQ(MetaFind(meta, "c"), nullptr);
-  EXPECT_EQ(MetaFind(Meta{}, "a"), nullptr);
+  EXPECT_FALSE(MetaFind(meta, "c").has_value());
+  EXPECT_FALSE(MetaFind(Meta{}, "a").has_value());
 }
 
 TEST(MetaPayloadBytesTest, CountsFieldAndValueBytes) {

@@ -36,10 +36,10 @@ struct Ev {
 };
 
 Meta PairsOf(const Json* j) {
-  Meta m;
-  if (j == nullptr || j->kind != Json::kObject) return m;
-  for (auto& [k, v] : j->StringPairs()) m.emplace_back(k, v);
-  return m;
+  if (j == nullptr || j->kind != Json::kObject) return Meta();
+  auto strings = j->StringPairs();
+  std::vector<Meta::Pair> pairs(strings.begin(), strings.end());
+  return Meta::FromPairs(pairs);
 }
 
 std::string StrOf(const Json* j) { return j != nullptr && j->kind == Json::kString ? j->str : ""; }
