@@ -31,7 +31,7 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       // at its own node, the claim becomes visible; if the claim's node sees the holder, it
       // evicts its process and the claim is withdrawn.
       GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
-      AddShadow(shard, key, RegEntry{std::string(pid), node, 0, time_us, std::move(meta)});
+      AddShadow(shard, key, RegEntry{.pid = std::string(pid), .node = node, .time_us = time_us, .meta = std::move(meta)});
       return;
     }
     GD_LOG_VERBOSE("registry conflict on '{}': {} wins over {}", key, pid, held.pid);
@@ -51,8 +51,8 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       AddShadow(shard, key, std::move(*removed));
     }
   }
-  RegisterResult r = groupd::Register(shard, key, RegEntry{std::string(pid), node, 0, time_us,
-                                                           std::move(meta)});
+  RegisterResult r = groupd::Register(shard, key, RegEntry{.pid = std::string(pid), .node = node,
+                                                           .time_us = time_us, .meta = std::move(meta)});
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
                          Reason::kNone, time_us);
 }
@@ -147,7 +147,7 @@ void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::s
     auto it = g->members.find(pid);
     if (it != g->members.end() && it->second.meta == meta) return;  // Already held.
   }
-  JoinResult r = groupd::Join(shard, group, pid, Member{node, 0, time_us, std::move(meta)});
+  JoinResult r = groupd::Join(shard, group, pid, Member{.node = node, .time_us = time_us, .meta = std::move(meta)});
   const Member& m = FindGroup(shard, group)->members.find(pid)->second;
   server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, &m.meta,
                          r.created ? nullptr : &r.previous_meta, Reason::kNone, m.time_us);

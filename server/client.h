@@ -1,9 +1,12 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include <memory>
 
@@ -25,22 +28,56 @@ class ClientTransport {
   virtual void Flush(Client& client) = 0;
 };
 
+struct ClusterState;
+
+enum class EntryKind : char { kRegistry = 'r', kGroup = 'g' };
+
+// What an owner holds, so that dropping the owner is O(owned) and adding or removing one entry
+// is O(1) with no allocation per command. A ref points at the key string inside the shard table
+// (registry key or group name; table nodes do not move) and at its cluster; the entry keeps its
+// slot here (RegEntry/Member::owned_slot) so removal is a swap with the last ref.
+class OwnedIndex {
+ public:
+  struct Ref {
+    ClusterState* cluster;
+    const std::string* key;
+    EntryKind kind;
+  };
+
+  size_t size() const { return refs_.size(); }
+  bool empty() const { return refs_.empty(); }
+  const Ref& operator[](uint32_t slot) const { return refs_[slot]; }
+
+  // Adds a ref and returns its slot.
+  uint32_t Add(const Ref& ref) {
+    refs_.push_back(ref);
+    return static_cast<uint32_t>(refs_.size() - 1);
+  }
+  // Removes the ref in slot. If another ref moved into the slot, returns it: the caller points
+  // that entry's owned_slot at `slot`.
+  const Ref* Remove(uint32_t slot) {
+    bool moved = slot + 1 < refs_.size();
+    if (moved) refs_[slot] = refs_.back();
+    refs_.pop_back();
+    if (refs_.capacity() > 64 && refs_.size() < refs_.capacity() / 4) refs_.shrink_to_fit();
+    return moved ? &refs_[slot] : nullptr;
+  }
+  // Empties the index, returning what it held.
+  std::vector<Ref> TakeAll() { return std::exchange(refs_, {}); }
+  // Linear; for tests and invariant checks.
+  bool Contains(EntryKind kind, std::string_view cluster, std::string_view key) const;
+
+ private:
+  std::vector<Ref> refs_;
+};
+
 // The owner of entries. Today every connection is exactly one owner; the design lets a session
 // that outlives a connection become an owner later, so entries reference OwnerId, never Client*.
 struct Owner {
   OwnerId id = 0;
   std::string pid;
-  // What this owner holds, so that dropping it is O(owned). Each element is an owned-entry key
-  // made by OwnedKey(): kind byte, cluster, '\0', key.
-  std::unordered_set<std::string, StringHash, std::equal_to<>> owned;
+  OwnedIndex owned;
 };
-
-enum class EntryKind : char { kRegistry = 'r', kGroup = 'g' };
-
-std::string OwnedKey(EntryKind kind, std::string_view cluster, std::string_view key);
-// Splits an OwnedKey() string back into its parts.
-void SplitOwnedKey(std::string_view owned, EntryKind* kind, std::string_view* cluster,
-                   std::string_view* key);
 
 // One client connection's state, owned by the network layer (or a test) and registered with the
 // Server for its lifetime. Used only on the loop thread.
@@ -56,6 +93,20 @@ class Client {
   // its client library: RESP3 connections, or RESP2 connections in subscribed mode.
   bool can_take_frames() const { return proto() >= 3 || subscription_count() > 0; }
   size_t output_bytes() const { return out.size() + inflight_bytes; }
+
+  // Call after appending a push frame (a pub/sub confirmation or message) that began at
+  // frame_start in out. While this client runs a command whose reply CLIENT REPLY OFF/SKIP drops,
+  // the frame is moved in front of that reply so that it survives the drop: Redis delivers push
+  // frames whatever the reply mode (its CLIENT_PUSHING flag).
+  void KeepPushFrame(size_t frame_start) {
+    if (dropped_reply_from == std::string::npos || frame_start < dropped_reply_from ||
+        frame_start > out.size()) {
+      return;
+    }
+    std::rotate(out.begin() + static_cast<std::ptrdiff_t>(dropped_reply_from),
+                out.begin() + static_cast<std::ptrdiff_t>(frame_start), out.end());
+    dropped_reply_from += out.size() - frame_start;
+  }
 
   const uint64_t id;
   Owner owner;
@@ -75,6 +126,9 @@ class Client {
   // CLIENT REPLY: kSkipNext is set by SKIP and turns into kSkipThis for the following command.
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
   ReplyMode reply_mode = ReplyMode::kOn;
+  // Where in out the reply of the running command starts when CLIENT REPLY may drop it; npos
+  // otherwise. See KeepPushFrame().
+  size_t dropped_reply_from = std::string::npos;
   uint64_t commands_processed = 0;
   size_t query_buffer_bytes = 0;  // Unparsed input, reported by CLIENT LIST.
   size_t inflight_bytes = 0;      // Output handed to the socket, not yet written.

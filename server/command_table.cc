@@ -90,20 +90,32 @@ bool Server::CheckAcl(Client& c, const CommandSpec& container, const CommandSpec
 }
 
 void Server::Execute(Client& c, std::span<const std::string_view> args) {
-  // CLIENT REPLY OFF / SKIP: the command runs, and whatever it wrote to this client is dropped.
+  // CLIENT REPLY OFF / SKIP: the command runs, and its reply to this client is dropped; push
+  // frames written to it meanwhile are kept (Client::KeepPushFrame() moves them before mark).
+  const bool may_drop =
+      c.reply_mode == Client::ReplyMode::kOff || c.reply_mode == Client::ReplyMode::kSkipThis;
   size_t mark = c.out.size();
+  if (may_drop) c.dropped_reply_from = mark;
   Dispatch(c, args);
+  if (may_drop) {
+    mark = c.dropped_reply_from;
+    c.dropped_reply_from = std::string::npos;
+  }
+  // An output limit may have emptied out during the command.
+  auto drop = [&] {
+    if (c.out.size() > mark) c.out.resize(mark);
+  };
   switch (c.reply_mode) {
     case Client::ReplyMode::kOn:
       break;
     case Client::ReplyMode::kOff:
-      c.out.resize(mark);
+      drop();
       break;
     case Client::ReplyMode::kSkipNext:
       c.reply_mode = Client::ReplyMode::kSkipThis;
       break;
     case Client::ReplyMode::kSkipThis:
-      c.out.resize(mark);
+      drop();
       c.reply_mode = Client::ReplyMode::kOn;
       break;
   }

@@ -107,7 +107,8 @@ ConfigError SetOutputLimits(Config& c, std::string_view v) {
     } else if (cls == "pubsub") {
       tmp.obuf_pubsub = lim;
     } else if (cls == "replica" || cls == "slave") {
-      // Accepted for redis.conf compatibility; groupd has no Redis replicas.
+      // Kept for redis.conf and CONFIG GET compatibility; groupd has no Redis replicas.
+      tmp.obuf_replica = lim;
     } else {
       return std::string("Invalid client class specified in buffer limit configuration.");
     }
@@ -121,7 +122,8 @@ std::string GetOutputLimits(const Config& c) {
     return std::string(cls) + " " + std::to_string(l.hard) + " " + std::to_string(l.soft) + " " +
            std::to_string(l.soft_seconds);
   };
-  return one("normal", c.obuf_normal) + " " + one("replica", OutputLimit{}) + " " +
+  // Redis 7 still names the replica class "slave" here.
+  return one("normal", c.obuf_normal) + " " + one("slave", c.obuf_replica) + " " +
          one("pubsub", c.obuf_pubsub);
 }
 

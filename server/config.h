@@ -37,6 +37,9 @@ struct Config {
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   OutputLimit obuf_normal{0, 0, 0};
   OutputLimit obuf_pubsub{32 * 1024 * 1024, 8 * 1024 * 1024, 60};
+  // The replica class: groupd has no Redis replicas, so it only keeps and reports what was set
+  // (CONFIG GET shows it as Redis 7 does, under the name "slave").
+  OutputLimit obuf_replica{0, 0, 0};
   std::vector<std::string> extract_meta;  // Empty: reads return every field.
   int64_t maxmemory = 0;  // Bytes; 0: no limit. Over it, commands that add data get -OOM.
   int64_t max_key_len = 4096;

@@ -34,6 +34,13 @@ class Connection : public ClientTransport {
       return;
     }
     if (!c.out.empty()) {
+      // Limits apply to what is queued before the socket takes any of it, as in Redis, which
+      // checks them whenever it appends a reply: a client over its hard limit gets none of it.
+      server_.CheckOutputLimits(c);
+      if (c.close_asap) {
+        Close();
+        return;
+      }
       server_.stats().net_output_bytes += c.out.size();
       stream_->Write(c.out);
       // Keep the capacity: the next replies reuse it.
@@ -41,7 +48,8 @@ class Connection : public ClientTransport {
       if (c.out.capacity() > kMaxIdleBuffer) c.out.shrink_to_fit();
     }
     c.inflight_bytes = stream_->pending_bytes();
-    if (c.inflight_bytes > 0) server_.CheckOutputLimits(c);
+    // Also when nothing is left in flight but a soft limit's timer runs: it must be reset.
+    if (c.inflight_bytes > 0 || c.obuf_soft_since_ms != 0) server_.CheckOutputLimits(c);
     if (c.close_asap) {
       Close();
     } else if (c.close_after_reply) {

@@ -73,19 +73,23 @@ void PubSub::RemoveClient(Client* c) {
 }
 
 void WriteMessageFrame(Client& c, std::string_view channel, std::string_view payload) {
+  const size_t start = c.out.size();
   c.writer.Push(3);
   c.writer.Bulk("message");
   c.writer.Bulk(channel);
   c.writer.Bulk(payload);
+  c.KeepPushFrame(start);
 }
 
 void WritePMessageFrame(Client& c, std::string_view pattern, std::string_view channel,
                         std::string_view payload) {
+  const size_t start = c.out.size();
   c.writer.Push(4);
   c.writer.Bulk("pmessage");
   c.writer.Bulk(pattern);
   c.writer.Bulk(channel);
   c.writer.Bulk(payload);
+  c.KeepPushFrame(start);
 }
 
 size_t PubSub::Publish(std::string_view channel, std::string_view payload, DeliverySink& sink,

@@ -12,6 +12,7 @@ namespace {
 
 void WriteSubscriptionFrame(Client& c, std::string_view kind, std::string_view name,
                             bool null_name = false) {
+  const size_t start = c.out.size();
   c.writer.Push(3);
   c.writer.Bulk(kind);
   if (null_name) {
@@ -20,6 +21,8 @@ void WriteSubscriptionFrame(Client& c, std::string_view kind, std::string_view n
     c.writer.Bulk(name);
   }
   c.writer.Integer(static_cast<int64_t>(c.subscription_count()));
+  // Confirmations are push frames in Redis too: CLIENT REPLY OFF does not silence them.
+  c.KeepPushFrame(start);
 }
 
 // NOPERM (and false) unless the client's user may use every channel.

@@ -12,6 +12,11 @@ namespace groupd {
 
 namespace {
 
+// Output a client that has not authenticated yet may have queued: Redis's 16 KiB static reply
+// buffer plus the 1 KiB it lets such a client add to its reply list, so that a client that
+// sends commands without AUTH and never reads cannot make the server hold its replies.
+constexpr size_t kUnauthenticatedOutputLimit = 16 * 1024 + 1024;
+
 std::string Base36(uint64_t v) {
   static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
   std::string s;
@@ -246,11 +251,12 @@ bool Server::DisconnectCluster(std::string_view name_arg) {
 RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
                                      Meta meta) {
   int64_t now = NowUs();
-  RegEntry entry{owner.pid, kLocalNode, owner.id, now, std::move(meta)};
+  RegEntry entry{.pid = owner.pid, .node = kLocalNode, .owner = owner.id, .time_us = now,
+                 .meta = std::move(meta)};
   RegisterResult r = Register(cl.ShardFor(key), key, std::move(entry));
   if (r.outcome == RegisterOutcome::kTaken) return r;
   if (r.outcome == RegisterOutcome::kCreated) {
-    owner.owned.insert(OwnedKey(EntryKind::kRegistry, cl.name, key));
+    r.entry->owned_slot = owner.owned.Add({&cl, r.key, EntryKind::kRegistry});
   }
   const Meta* prev = r.outcome == RegisterOutcome::kUpdated ? &r.previous_meta : nullptr;
   EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, &r.entry->meta, prev,
@@ -258,12 +264,22 @@ RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string
   return r;
 }
 
+void Server::DropOwnedRef(Owner& owner, uint32_t slot) {
+  const OwnedIndex::Ref* moved = owner.owned.Remove(slot);
+  if (moved == nullptr) return;
+  Shard& shard = moved->cluster->ShardFor(*moved->key);
+  if (moved->kind == EntryKind::kRegistry) {
+    shard.registry.find(*moved->key)->second.owned_slot = slot;
+  } else {
+    shard.groups.find(*moved->key)->second.members.find(owner.pid)->second.owned_slot = slot;
+  }
+}
+
 bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
                              Reason reason) {
   auto removed = Unregister(cl.ShardFor(key), key, owner.pid);
   if (!removed) return false;
-  auto it = owner.owned.find(OwnedKey(EntryKind::kRegistry, cl.name, key));
-  if (it != owner.owned.end()) owner.owned.erase(it);
+  DropOwnedRef(owner, removed->owned_slot);
   EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, &removed->meta,
                  nullptr, reason, removed->time_us);
   if (on_registry_vacated) on_registry_vacated(cl, key);
@@ -273,39 +289,36 @@ bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view ke
 JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view group, Meta meta) {
   int64_t now = NowUs();
   Shard& shard = cl.ShardFor(group);
-  JoinResult r = Join(shard, group, owner.pid, Member{kLocalNode, owner.id, now, std::move(meta)});
-  if (r.created) owner.owned.insert(OwnedKey(EntryKind::kGroup, cl.name, group));
-  const Member& m = FindGroup(shard, group)->members.find(owner.pid)->second;
-  EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, &m.meta,
-                 r.created ? nullptr : &r.previous_meta, Reason::kNone, m.time_us);
+  JoinResult r = Join(shard, group, owner.pid,
+                      Member{.node = kLocalNode, .owner = owner.id, .time_us = now,
+                             .meta = std::move(meta)});
+  if (r.created) r.member->owned_slot = owner.owned.Add({&cl, r.group, EntryKind::kGroup});
+  EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, &r.member->meta,
+                 r.created ? nullptr : &r.previous_meta, Reason::kNone, r.member->time_us);
   return r;
 }
 
 bool Server::LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason) {
   auto removed = Leave(cl.ShardFor(group), group, owner.pid);
   if (!removed) return false;
-  auto it = owner.owned.find(OwnedKey(EntryKind::kGroup, cl.name, group));
-  if (it != owner.owned.end()) owner.owned.erase(it);
+  DropOwnedRef(owner, removed->owned_slot);
   EmitEntryEvent(EventType::kLeft, cl, group, owner.pid, kLocalNode, &removed->meta, nullptr,
                  reason, removed->time_us);
   return true;
 }
 
 void Server::RemoveOwnerEntries(Owner& owner, Reason reason) {
-  // Move the index out first: the removals below edit it.
-  auto owned = std::move(owner.owned);
-  owner.owned.clear();
-  for (const auto& ref : owned) {
-    EntryKind kind;
-    std::string_view cluster, key;
-    SplitOwnedKey(ref, &kind, &cluster, &key);
-    ClusterState* cl = FindCluster(cluster);
-    if (cl == nullptr) continue;
-    if (kind == EntryKind::kRegistry) {
-      UnregisterLocal(owner, *cl, key, reason);
-    } else {
-      LeaveLocal(owner, *cl, key, reason);
-    }
+  // From the back, so each removal takes the last ref and nothing moves in the index. The ref's
+  // key points into the table, so it is copied before its entry (and maybe the string) goes.
+  std::string key;
+  while (!owner.owned.empty()) {
+    uint32_t last = static_cast<uint32_t>(owner.owned.size() - 1);
+    OwnedIndex::Ref ref = owner.owned[last];
+    key = *ref.key;
+    bool removed = ref.kind == EntryKind::kRegistry
+                       ? UnregisterLocal(owner, *ref.cluster, key, reason)
+                       : LeaveLocal(owner, *ref.cluster, key, reason);
+    if (!removed) owner.owned.Remove(last);  // Never expected: the index and table disagree.
   }
 }
 
@@ -468,7 +481,9 @@ void Server::CheckOutputLimits(Client& c) {
   const OutputLimit& lim = pubsub_class ? config_.obuf_pubsub : config_.obuf_normal;
   size_t used = c.output_bytes();
   bool over = false;
-  if (lim.hard > 0 && used >= lim.hard) {
+  if (AuthRequired(c) && used > kUnauthenticatedOutputLimit) {
+    over = true;
+  } else if (lim.hard > 0 && used >= lim.hard) {
     over = true;
   } else if (lim.soft > 0 && used >= lim.soft) {
     int64_t now = NowMs();

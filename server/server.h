@@ -138,6 +138,8 @@ class Server : public DeliverySink {
   bool LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason);
   // Removes everything the owner holds (connection close), with events carrying reason.
   void RemoveOwnerEntries(Owner& owner, Reason reason);
+  // Removes an entry's ref from its owner's index, fixing the slot of the ref moved into it.
+  void DropOwnedRef(Owner& owner, uint32_t slot);
 
   // --- Remote nodes ------------------------------------------------------------------------
   // Every (name, incarnation) a node ever saw gets its own NodeId, never reused, so entries of
@@ -165,7 +167,8 @@ class Server : public DeliverySink {
   void MarkPending(Client& c);
   std::vector<Client*> TakePending();
 
-  // Closes c (output dropped) when its output passes its class's client-output-buffer-limit.
+  // Closes c (output dropped) when its output passes its class's client-output-buffer-limit, or
+  // 17 KiB while c still has to authenticate (as Redis limits unauthenticated clients).
   void CheckOutputLimits(Client& c);
 
   // Periodic work (leases, soft output limits); the network layer calls it every ~100 ms.

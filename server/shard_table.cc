@@ -6,14 +6,14 @@ RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
   auto it = shard.registry.find(key);
   if (it != shard.registry.end()) {
     RegEntry& held = it->second;
-    if (held.pid != entry.pid) return {RegisterOutcome::kTaken, {}, &held};
+    if (held.pid != entry.pid) return {RegisterOutcome::kTaken, {}, &held, &it->first};
     Meta previous = std::move(held.meta);
     held.meta = std::move(entry.meta);
-    return {RegisterOutcome::kUpdated, std::move(previous), &held};
+    return {RegisterOutcome::kUpdated, std::move(previous), &held, &it->first};
   }
   if (entry.node == kLocalNode) shard.local_registrations++;
   auto [ins, _] = shard.registry.emplace(std::string(key), std::move(entry));
-  return {RegisterOutcome::kCreated, {}, &ins->second};
+  return {RegisterOutcome::kCreated, {}, &ins->second, &ins->first};
 }
 
 std::optional<RegEntry> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
@@ -66,16 +66,16 @@ JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Memb
   if (mit != g.members.end()) {
     Meta previous = std::move(mit->second.meta);
     mit->second.meta = std::move(member.meta);
-    return {false, std::move(previous)};
+    return {false, std::move(previous), &mit->second, &git->first};
   }
   bool local = member.node == kLocalNode;
-  g.members.emplace(std::string(pid), std::move(member));
+  mit = g.members.emplace(std::string(pid), std::move(member)).first;
   shard.memberships++;
   if (local) {
     g.local_count++;
     shard.local_memberships++;
   }
-  return {true, {}};
+  return {true, {}, &mit->second, &git->first};
 }
 
 std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid) {

@@ -24,6 +24,7 @@ using OwnerId = uint64_t;
 struct RegEntry {
   std::string pid;
   NodeId node = kLocalNode;
+  uint32_t owned_slot = 0;  // Local entries: the slot of this entry in its owner's OwnedIndex.
   OwnerId owner = 0;
   int64_t time_us = 0;  // Registration time (wall clock, microseconds), used by conflict policy.
   Meta meta;
@@ -31,6 +32,7 @@ struct RegEntry {
 
 struct Member {
   NodeId node = kLocalNode;
+  uint32_t owned_slot = 0;  // Local members: the slot of this member in its owner's OwnedIndex.
   OwnerId owner = 0;
   int64_t time_us = 0;
   Meta meta;
@@ -69,7 +71,8 @@ enum class RegisterOutcome { kCreated, kUpdated, kTaken };
 struct RegisterResult {
   RegisterOutcome outcome;
   Meta previous_meta;             // Set for kUpdated.
-  const RegEntry* entry;          // The entry now held under the key (the holder on kTaken).
+  RegEntry* entry;                // The entry now held under the key (the holder on kTaken).
+  const std::string* key;         // The key as the table holds it (stable while the entry is).
 };
 
 // Registers entry.pid under key. The same pid re-registering replaces meta in place (keeping its
@@ -86,7 +89,9 @@ const RegEntry* Lookup(const Shard& shard, std::string_view key);
 
 struct JoinResult {
   bool created;
-  Meta previous_meta;  // Set when the pid was already a member.
+  Meta previous_meta;        // Set when the pid was already a member.
+  Member* member;            // The membership now held.
+  const std::string* group;  // The group name as the table holds it (stable while it has members).
 };
 
 // Adds pid to group, or replaces its meta in place if it already is a member.

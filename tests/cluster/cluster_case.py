@@ -71,12 +71,12 @@ class ClusterTestCase(unittest.TestCase):
         return c
 
     def client(self, c, i, protocol=2):
-        conn = RespClient(c.port(i), protocol=protocol)
+        conn = RespClient(c.port(i), host=c.host(i), protocol=protocol)
         self.addCleanup(conn.close)
         return conn
 
     def subscriber(self, c, i, protocol=2):
-        s = Subscriber(c.port(i), protocol=protocol)
+        s = Subscriber(c.port(i), host=c.host(i), protocol=protocol)
         self.addCleanup(s.close)
         return s
 

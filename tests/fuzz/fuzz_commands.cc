@@ -298,7 +298,7 @@ class Harness {
                                            Escape(name) + "' owned by a detached client " +
                                            std::to_string(e.owner));
           FUZZ_CHECK(owner->owner.pid == e.pid, "registration pid differs from its owner's");
-          FUZZ_CHECK(owner->owner.owned.count(OwnedKey(EntryKind::kRegistry, name, key)) == 1,
+          FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kRegistry, name, key) == 1,
                      "registration '" + Escape(key) + "' missing from its owner's index");
         }
         for (const auto& [gname, g] : shard.groups) {
@@ -314,7 +314,7 @@ class Harness {
             FUZZ_CHECK(owner != nullptr, "member of '" + Escape(gname) + "' owned by a detached "
                                          "client " + std::to_string(m.owner));
             FUZZ_CHECK(owner->owner.pid == pid, "member pid differs from its owner's");
-            FUZZ_CHECK(owner->owner.owned.count(OwnedKey(EntryKind::kGroup, name, gname)) == 1,
+            FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kGroup, name, gname) == 1,
                        "membership of '" + Escape(gname) + "' missing from its owner's index");
           }
           FUZZ_CHECK(g.local_count == local_in_group, "group local_count is off");

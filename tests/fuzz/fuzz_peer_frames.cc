@@ -625,7 +625,7 @@ class Harness {
           FUZZ_CHECK(owner->owner.pid == e.pid, "registration '" + Escape(key) +
                                                     "' has pid " + Escape(e.pid) +
                                                     " but its owner is " + owner->owner.pid);
-          FUZZ_CHECK(owner->owner.owned.count(OwnedKey(EntryKind::kRegistry, name, key)) == 1,
+          FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kRegistry, name, key) == 1,
                      "registration '" + Escape(key) + "' missing from its owner's index");
         }
         for (const auto& [gname, g] : shard.groups) {
@@ -643,7 +643,7 @@ class Harness {
             FUZZ_CHECK(owner != nullptr, "local member of '" + Escape(gname) +
                                              "' owned by a detached client");
             FUZZ_CHECK(owner->owner.pid == pid, "member pid differs from its owner's");
-            FUZZ_CHECK(owner->owner.owned.count(OwnedKey(EntryKind::kGroup, name, gname)) == 1,
+            FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kGroup, name, gname) == 1,
                        "membership missing from its owner's index");
           }
           FUZZ_CHECK(g.local_count == local_in_group, "group local_count is off");

@@ -745,7 +745,7 @@ TEST_F(PubSubCommandsTest, GdispatchToEmptyGroupReachesNobody) {
 TEST_F(PubSubCommandsTest, GdispatchIgnoresRemoteMembers) {
   NodeId node = server().AddNode("remote:1");
   Shard& shard = server().default_cluster().ShardFor("g");
-  Join(shard, "g", "1.x@remote:1", Member{node, 0, 0, {}});
+  Join(shard, "g", "1.x@remote:1", Member{.node = node});
   Client& s = srv_.NewClient();
   EXPECT_EQ(Run(s, {"GDISPATCH", "g", "m"}), Int(0));
   EXPECT_EQ(server().stats().dispatch_skipped, 0u);

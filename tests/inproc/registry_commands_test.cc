@@ -46,7 +46,8 @@ class RegistryCommandsTest : public ::testing::Test {
   void RegisterRemote(std::string_view key, std::string pid) {
     NodeId node = server().AddNode("remote:1");
     Shard& shard = server().default_cluster().ShardFor(key);
-    RegEntry e{std::move(pid), node, 0, Server::NowUs(), Meta{{"at", "remote"}}};
+    RegEntry e{.pid = std::move(pid), .node = node, .time_us = Server::NowUs(),
+               .meta = Meta{{"at", "remote"}}};
     ASSERT_EQ(Register(shard, key, std::move(e)).outcome, RegisterOutcome::kCreated);
   }
 

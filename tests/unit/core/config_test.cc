@@ -235,11 +235,11 @@ TEST(OutputLimitTest, SetsTheNamedClassesAndLeavesOthersAlone) {
 TEST(OutputLimitTest, GetListsEveryClassInRedisOrderAndRoundTrips) {
   Config c;
   EXPECT_EQ(GetOption(c, "client-output-buffer-limit"),
-            "normal 0 0 0 replica 0 0 0 pubsub 33554432 8388608 60");
+            "normal 0 0 0 slave 0 0 0 pubsub 33554432 8388608 60");
   ASSERT_EQ(SetOption(c, "client-output-buffer-limit", "normal 1kb 2k 3 pubsub 4 5 6", true),
             std::nullopt);
   std::string text = *GetOption(c, "client-output-buffer-limit");
-  EXPECT_EQ(text, "normal 1024 2000 3 replica 0 0 0 pubsub 4 5 6");
+  EXPECT_EQ(text, "normal 1024 2000 3 slave 0 0 0 pubsub 4 5 6");
   Config copy;
   ASSERT_EQ(SetOption(copy, "client-output-buffer-limit", text, true), std::nullopt);
   EXPECT_EQ(GetOption(copy, "client-output-buffer-limit"), text);

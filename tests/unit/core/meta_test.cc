@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/client.h"
+#include "server/server.h"
 
 namespace groupd {
 namespace {
@@ -103,22 +104,28 @@ TEST(MetaPayloadBytesTest, CountsFieldAndValueBytes) {
   EXPECT_EQ(MetaPayloadBytes(Meta{{"ab", "cde"}, {"", "f"}}), 6u);
 }
 
-TEST(OwnedKeyTest, SplitRecoversKindClusterAndBinaryKey) {
-  std::string key("k\0ey", 4);
-  for (std::string_view cluster : {std::string_view(""), std::string_view("blue")}) {
-    for (EntryKind kind : {EntryKind::kRegistry, EntryKind::kGroup}) {
-      std::string owned = OwnedKey(kind, cluster, key);
-      EntryKind k;
-      std::string_view c, kk;
-      SplitOwnedKey(owned, &k, &c, &kk);
-      EXPECT_EQ(k, kind);
-      EXPECT_EQ(c, cluster);
-      EXPECT_EQ(kk, key);
-    }
-  }
-  // The same key in two clusters, or as two kinds, gives distinct owned keys.
-  EXPECT_NE(OwnedKey(EntryKind::kRegistry, "", "k"), OwnedKey(EntryKind::kGroup, "", "k"));
-  EXPECT_NE(OwnedKey(EntryKind::kRegistry, "a", "k"), OwnedKey(EntryKind::kRegistry, "", "ak"));
+TEST(OwnedIndexTest, RemoveSwapsTheLastRefIntoTheSlotAndSaysWhichMoved) {
+  ClusterState blue("blue", 1);
+  std::string k1 = "k1", k2 = "k2", k3 = "k3";
+  OwnedIndex index;
+  EXPECT_EQ(index.Add({&blue, &k1, EntryKind::kRegistry}), 0u);
+  EXPECT_EQ(index.Add({&blue, &k2, EntryKind::kGroup}), 1u);
+  EXPECT_EQ(index.Add({&blue, &k3, EntryKind::kRegistry}), 2u);
+  EXPECT_TRUE(index.Contains(EntryKind::kGroup, "blue", "k2"));
+  EXPECT_FALSE(index.Contains(EntryKind::kRegistry, "blue", "k2"));  // Kind matters.
+  EXPECT_FALSE(index.Contains(EntryKind::kGroup, "", "k2"));         // Cluster matters.
+
+  const OwnedIndex::Ref* moved = index.Remove(0);
+  ASSERT_NE(moved, nullptr);
+  EXPECT_EQ(moved->key, &k3);  // The last ref now lives in slot 0.
+  EXPECT_EQ(index[0].key, &k3);
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(index.Remove(1), nullptr);  // Removing the last moves nothing.
+  EXPECT_EQ(index.size(), 1u);
+  std::vector<OwnedIndex::Ref> all = index.TakeAll();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].key, &k3);
+  EXPECT_TRUE(index.empty());
 }
 
 }  // namespace

@@ -12,12 +12,12 @@ namespace {
 constexpr NodeId kRemoteNode = 3;
 
 RegEntry Entry(std::string pid, Meta meta = {}, NodeId node = kLocalNode, int64_t time_us = 100) {
-  return RegEntry{std::move(pid), node, /*owner=*/node == kLocalNode ? 7u : 0u, time_us,
-                  std::move(meta)};
+  return RegEntry{.pid = std::move(pid), .node = node, .owner = node == kLocalNode ? 7u : 0u,
+                  .time_us = time_us, .meta = std::move(meta)};
 }
 
-Member LocalMember(Meta meta = {}) { return Member{kLocalNode, 7, 100, std::move(meta)}; }
-Member RemoteMember(Meta meta = {}) { return Member{kRemoteNode, 0, 100, std::move(meta)}; }
+Member LocalMember(Meta meta = {}) { return Member{.node = kLocalNode, .owner = 7, .time_us = 100, .meta = std::move(meta)}; }
+Member RemoteMember(Meta meta = {}) { return Member{.node = kRemoteNode, .time_us = 100, .meta = std::move(meta)}; }
 
 std::vector<std::string> GroupsWithPrefix(const Shard& shard, std::string_view prefix) {
   std::vector<std::string> names;

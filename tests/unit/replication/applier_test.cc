@@ -395,7 +395,7 @@ TEST_F(ApplierTest, RemoteWinnerEvictsLocalHolderWithNoticeAndKill) {
   // The winner holds the key; the loser's entry and its record in the owner are gone.
   ASSERT_NE(Held("k"), nullptr);
   EXPECT_EQ(Held("k")->pid, "1.a@n2");
-  EXPECT_EQ(local->owner.owned.count(OwnedKey(EntryKind::kRegistry, "", "k")), 0u);
+  EXPECT_FALSE(local->owner.owned.Contains(EntryKind::kRegistry, "", "k"));
   EXPECT_EQ(applier().local_evictions(), 1u);
 
   // The loser was told on its own connection, as a push frame.
