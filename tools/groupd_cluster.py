@@ -189,12 +189,25 @@ class Node:
         self.proc = None  # Popen when this process started the node.
         self.pid = None
         self.paused = False
+        # Argv prefix the node is started through (e.g. an `unshare` that gives it its own
+        # /etc/hosts); it must end by exec'ing the command it is given, so the pid stays the
+        # node's. Library use only: not saved in cluster.json.
+        self.wrapper = []
+
+    @property
+    def host(self):
+        """The address the node's ports listen on: its `bind` option (127.0.0.1 unless a test
+        sets another loopback address, or for a wildcard bind)."""
+        bind = str(self.options().get("bind") or "")
+        return "127.0.0.1" if bind in ("", "0.0.0.0", "::", "*") else bind
 
     @property
     def peer_address(self):
         """The address other nodes dial: the proxy's when there is one."""
-        port = self.proxy_port if self.proxy_port is not None else self.peer_port
-        return "127.0.0.1:%d" % port
+        if self.proxy_port is not None:
+            return "127.0.0.1:%d" % self.proxy_port
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "%s:%d" % (host, self.peer_port)
 
     def options(self):
         c = self.cluster
@@ -322,8 +335,11 @@ class Cluster:
     def log(self, i):
         return self.node(i).log()
 
+    def host(self, i):
+        return self.node(i).host
+
     def call(self, i, *args, timeout=2.0):
-        return resp_call(self.port(i), *args, timeout=timeout)
+        return resp_call(self.port(i), *args, host=self.host(i), timeout=timeout)
 
     # --- Lifecycle ---------------------------------------------------------------------------
 
@@ -379,9 +395,9 @@ class Cluster:
             # an orphaned group with a stopped member, so `pause` then `resume` would kill it.
             kwargs = {"start_new_session": True, "preexec_fn": _ignore_sighup} if self.detach \
                 else {"preexec_fn": _die_with_parent}
-            node.proc = subprocess.Popen([self.binary, node.config_path], stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=err, close_fds=True,
-                                         **kwargs)
+            node.proc = subprocess.Popen(list(node.wrapper) + [self.binary, node.config_path],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=err, close_fds=True, **kwargs)
         node.pid = node.proc.pid
         node.paused = False
         if not self.detach:
@@ -413,7 +429,7 @@ class Cluster:
         while True:
             try:
                 # Any reply will do: the node is parsing commands.
-                resp_call(port, "PING", timeout=1.0)
+                resp_call(port, "PING", host=node.host, timeout=1.0)
                 return
             except (OSError, ValueError):
                 pass

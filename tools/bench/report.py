@@ -171,6 +171,26 @@ def markdown(res):
                                                        p["us_large"], p["growth"]))
         out.append("")
 
+    sl = sec.get("snapshot_latency")
+    if sl:
+        out.append("## Client latency during a %s-entry snapshot (ms; PING and GLOOKUP, one at "
+                   "a time, 1 ms apart)\n" % count(sl["entries"]))
+        out.append("Snapshot %.2f s from B's start until B applied its end (every entry counted "
+                   "on B after %.2f s). *before*: A alone; *during*: the snapshot; *after*: "
+                   "both idle with every entry. *control*: how late a 1 ms sleep woke up "
+                   "(the machine's own delay).\n" % (sl["snapshot_s"], sl["all_entries_s"]))
+        out.append("| node | window | requests | p50 | p99 | p99.9 | max | slowest (ms @ s "
+                   "after B's start) |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for node in ("A", "B", "control"):
+            for w, st in sl.get(node, {}).items():
+                out.append("| %s | %s | %d | %.3f | %.3f | %.3f | %.1f | %s |" % (
+                    node, w, st["requests"], st["p50_ms"] or 0, st["p99_ms"] or 0,
+                    st["p999_ms"] or 0, st["max_ms"] or 0,
+                    ", ".join("%.0f @ %.2f" % (x["ms"], x["sent_at_s"])
+                              for x in st["worst"][:3])))
+        out.append("")
+
     prof = res.get("profiles") or {}
     for case, title in (("write", "GREG"), ("read", "GLOOKUP")):
         p = prof.get(case)

@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from procs import Groupd, Loadgen, Redis, Supervisor  # noqa: E402
 from resp import Resp, RespError  # noqa: E402
 import report  # noqa: E402
+import snapshot_latency  # noqa: E402
 
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -67,6 +68,7 @@ class Profile:
         self.prefix_results = [1, 10, 100, 1000]
         self.prefix_filler = 20000 if quick else 1000000
         self.prefix_seconds = 0.3 if quick else 1.5
+        self.snapshot_entries = 100000 if quick else 1000000
 
 
 def median(xs):
@@ -762,6 +764,30 @@ class Bench:
                       report.count(large_total)))
         self.sup.stop_all()
 
+    def section_snapshot_latency(self):
+        """Client latency on both nodes while A's snapshot of every entry crosses to a new
+        node B (tools/bench/snapshot_latency.py; one run: it is long and the stalls it looks
+        for are per-run events, not a rate to take the median of)."""
+        n = self.p.snapshot_entries
+        res = snapshot_latency.measure(self.sup, self.args.groupd, n, cpu_a=self.server_cpu,
+                                       cpu_b=self.client_cpu, log=self.log)
+        self.sup.stop_all()
+        self.results["sections"]["snapshot_latency"] = res
+        for line in snapshot_latency.summary_lines(res):
+            self.log("  " + line)
+        bound = snapshot_latency.STALL_MS
+        for node, who in (("A", "A (sending)"), ("B", "B (receiving)")):
+            s = res[node]["during"]
+            for q in ("p50", "p99"):
+                self.row("Snapshot", "PING/GLOOKUP on %s during a %s-entry snapshot, %s" %
+                         (who, report.count(n), q), s[q + "_ms"], None, "ms", None, "", None)
+            self.row("Snapshot", "PING/GLOOKUP on %s during a %s-entry snapshot, max" %
+                     (who, report.count(n)), s["max_ms"], None, "ms", None,
+                     "< %d ms" % bound, s["max_ms"] < bound,
+                     "replies over %d ms: %d" % (bound, s["over_%dms" % bound]))
+        self.row("Snapshot", "%s-entry snapshot A→B, B's start until B applied its end" %
+                 report.count(n), res["snapshot_s"] * 1000.0, None, "ms", None, "", None)
+
     # --- driver ---------------------------------------------------------------------------
 
     def versions(self):
@@ -809,7 +835,8 @@ class Bench:
                     ("heal", self.section_heal),
                     ("fanout", self.section_fanout),
                     ("scaling", self.section_scaling),
-                    ("prefix", self.section_prefix)]
+                    ("prefix", self.section_prefix),
+                    ("snapshot_latency", self.section_snapshot_latency)]
         only = set(self.args.only or [])
         timings = {}
         for name, fn in sections:
@@ -878,7 +905,7 @@ def main(argv=None):
                                   "with --quick, so a smoke check never replaces full results)")
     ap.add_argument("--only", action="append",
                     help="run only this section (repeatable): throughput, instructions, memory, "
-                         "replication, heal, fanout, scaling, prefix")
+                         "replication, heal, fanout, scaling, prefix, snapshot_latency")
     ap.add_argument("--only-case", action="append", help="throughput: only this case id")
     ap.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     ap.add_argument("--set", action="append", metavar="NAME=JSON",
