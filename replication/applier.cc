@@ -1,5 +1,6 @@
 #include "replication/applier.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "server/log.h"
@@ -31,7 +32,8 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       // at its own node, the claim becomes visible; if the claim's node sees the holder, it
       // evicts its process and the claim is withdrawn.
       GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
-      AddShadow(shard, key, RegEntry{.pid = std::string(pid), .node = node, .time_us = time_us, .meta = std::move(meta)});
+      AddShadow(shard, key, RegEntry{.pid = Intern(pid), .node = node, .time_us = time_us,
+                                     .meta = std::move(meta)});
       return;
     }
     GD_LOG_VERBOSE("registry conflict on '{}': {} wins over {}", key, pid, held.pid);
@@ -51,7 +53,7 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       AddShadow(shard, key, std::move(*removed));
     }
   }
-  RegisterResult r = groupd::Register(shard, key, RegEntry{.pid = std::string(pid), .node = node,
+  RegisterResult r = groupd::Register(shard, key, RegEntry{.pid = Intern(pid), .node = node,
                                                            .time_us = time_us, .meta = std::move(meta)});
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
                          Reason::kNone, time_us);
@@ -75,7 +77,7 @@ void Applier::Promote(ClusterState& cl, std::string_view key) {
   claims.erase(claims.begin() + static_cast<std::ptrdiff_t>(best));
   if (claims.empty()) shard.shadows.erase(it);
   GD_LOG_VERBOSE("registry '{}': shadowed claim of {} becomes visible", key, winner.pid);
-  std::string pid = winner.pid;
+  Pid pid = winner.pid;
   NodeId node = winner.node;
   int64_t time_us = winner.time_us;
   RegisterResult r = groupd::Register(shard, key, std::move(winner));
@@ -112,7 +114,8 @@ void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegE
   bool kill = server_.config().conflict_action == "kill";
   payload += kill ? "kill" : "unregister";
   payload += "\"}";
-  std::string channel = "__gnotice__:" + loser.pid;
+  std::string channel = "__gnotice__:";
+  channel += loser.pid.view();
   PubSub::ClientSet skip;
   if (c->proto() >= 3) {
     WriteMessageFrame(*c, channel, payload);
@@ -147,8 +150,9 @@ void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::s
     auto it = g->members.find(pid);
     if (it != g->members.end() && it->second.meta == meta) return;  // Already held.
   }
-  JoinResult r = groupd::Join(shard, group, pid, Member{.node = node, .time_us = time_us, .meta = std::move(meta)});
-  const Member& m = FindGroup(shard, group)->members.find(pid)->second;
+  JoinResult r = groupd::Join(shard, group, Intern(pid),
+                              Member{.node = node, .time_us = time_us, .meta = std::move(meta)});
+  const Member& m = *r.member;
   server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, &m.meta,
                          r.created ? nullptr : &r.previous_meta, Reason::kNone, m.time_us);
 }
@@ -165,10 +169,22 @@ void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::
                          removed->time_us);
 }
 
+Pid Applier::Intern(std::string_view pid) {
+  auto it = pids_.find(pid);
+  if (it != pids_.end()) return it->second;
+  if (pids_.size() >= pids_sweep_at_) {
+    std::erase_if(pids_, [](const auto& kv) { return kv.second.use_count() == 1; });
+    pids_sweep_at_ = std::max<size_t>(1024, 2 * pids_.size());
+  }
+  Pid p(pid);
+  pids_.emplace(p.view(), p);
+  return p;
+}
+
 void Applier::RemoveNode(NodeId node, Reason reason, ClusterState* only) {
   auto remove_in = [&](ClusterState& cl) {
     // Collect first: removal edits the tables being walked.
-    std::vector<std::pair<std::string, std::string>> regs, members;
+    std::vector<std::pair<std::string, Pid>> regs, members;
     for (auto& shard : cl.shards) {
       for (auto& [key, e] : shard.registry) {
         if (e.node == node) regs.emplace_back(key, e.pid);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <unordered_map>
 
 #include "replication/conflict_policy.h"
 #include "server/server.h"
@@ -36,6 +37,12 @@ class Applier {
   // Local processes' registrations that lost to a remote one.
   uint64_t conflicts() const { return conflicts_; }
   uint64_t local_evictions() const { return local_evictions_; }
+  size_t interned_pids() const { return pids_.size(); }
+
+  // The shared copy of a remote pid (see Pid): entries of one remote process share one string.
+  // Copies no entry uses any more are swept when the table doubles, which keeps it within twice
+  // the live pids without a hook on every removal path.
+  Pid Intern(std::string_view pid);
 
  private:
   void EvictLocalLoser(ClusterState& cl, std::string_view key, const RegEntry& loser,
@@ -48,6 +55,9 @@ class Applier {
   // The key whose local holder is being evicted for an incoming claim: no promotion there.
   const ClusterState* evicting_cl_ = nullptr;
   std::string evicting_key_;
+  // Keyed by a view of the Pid's own bytes.
+  std::unordered_map<std::string_view, Pid> pids_;
+  size_t pids_sweep_at_ = 1024;
 };
 
 }  // namespace groupd::replication

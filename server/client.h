@@ -12,6 +12,7 @@
 
 #include "protocol/resp_writer.h"
 #include "server/event.h"
+#include "server/pid.h"
 #include "server/shard_table.h"
 
 namespace groupd {
@@ -75,7 +76,7 @@ class OwnedIndex {
 // that outlives a connection become an owner later, so entries reference OwnerId, never Client*.
 struct Owner {
   OwnerId id = 0;
-  std::string pid;
+  Pid pid;
   OwnedIndex owned;
 };
 

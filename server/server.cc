@@ -141,7 +141,7 @@ bool Server::AttachClient(Client* c) {
   c->owner.id = c->id;
   // As in Redis: with no password set, a client is the default user from the start.
   ResetAuth(*c);
-  c->owner.pid = fmt::format("{}.{}@{}", c->id, incarnation_, node_name_);
+  c->owner.pid = Pid(fmt::format("{}.{}@{}", c->id, incarnation_, node_name_));
   if (static_cast<int64_t>(clients_.size()) >= config_.maxclients) {
     stats_.rejected_connections++;
     c->writer.Error(errors::kMaxClients);
@@ -149,13 +149,13 @@ bool Server::AttachClient(Client* c) {
     return false;
   }
   clients_.emplace(c->id, c);
-  clients_by_pid_.emplace(c->owner.pid, c);
+  clients_by_pid_.emplace(c->owner.pid.view(), c);
   return true;
 }
 
 void Server::DetachClient(Client* c) {
   if (clients_.erase(c->id) == 0) return;
-  clients_by_pid_.erase(c->owner.pid);
+  clients_by_pid_.erase(c->owner.pid.view());
   RemoveOwnerEntries(c->owner, c->close_reason);
   pubsub_.RemoveClient(c);
   // Drop it from the pending list: the caller frees it after this returns.

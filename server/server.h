@@ -222,7 +222,8 @@ class Server : public DeliverySink {
   uint64_t last_client_id_ = 0;
   uint64_t event_seq_ = 0;
   std::map<uint64_t, Client*> clients_;
-  std::unordered_map<std::string, Client*, StringHash, std::equal_to<>> clients_by_pid_;
+  // Keyed by a view of the client's own Owner::pid, which lives as long as the client.
+  std::unordered_map<std::string_view, Client*> clients_by_pid_;
   std::map<std::string, std::unique_ptr<ClusterState>, std::less<>> clusters_;
   std::vector<Client*> pending_;
   std::vector<EventListener*> listeners_;

@@ -58,7 +58,7 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
   return removed;
 }
 
-JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Member&& member) {
+JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member) {
   auto git = shard.groups.find(group);
   if (git == shard.groups.end()) git = shard.groups.emplace(std::string(group), Group{}).first;
   Group& g = git->second;
@@ -69,7 +69,7 @@ JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Memb
     return {false, std::move(previous), &mit->second, &git->first};
   }
   bool local = member.node == kLocalNode;
-  mit = g.members.emplace(std::string(pid), std::move(member)).first;
+  mit = g.members.emplace(pid, std::move(member)).first;
   shard.memberships++;
   if (local) {
     g.local_count++;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/meta.h"
+#include "server/pid.h"
 
 namespace groupd {
 
@@ -22,7 +23,7 @@ inline constexpr NodeId kLocalNode = 0;
 using OwnerId = uint64_t;
 
 struct RegEntry {
-  std::string pid;
+  Pid pid;
   NodeId node = kLocalNode;
   uint32_t owned_slot = 0;  // Local entries: the slot of this entry in its owner's OwnedIndex.
   OwnerId owner = 0;
@@ -40,7 +41,7 @@ struct Member {
 
 struct Group {
   // Ordered by pid so replies are deterministic and a pid's membership is found in O(log n).
-  std::map<std::string, Member, std::less<>> members;
+  std::map<Pid, Member, PidLess> members;
   size_t local_count = 0;
 };
 
@@ -95,7 +96,7 @@ struct JoinResult {
 };
 
 // Adds pid to group, or replaces its meta in place if it already is a member.
-JoinResult Join(Shard& shard, std::string_view group, std::string_view pid, Member&& member);
+JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member);
 
 // Keeps (or replaces) a losing remote claim on key.
 void AddShadow(Shard& shard, std::string_view key, RegEntry&& claim);

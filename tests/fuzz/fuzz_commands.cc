@@ -185,7 +185,7 @@ class Harness {
     }
     if (b < 0xF0) return kWords[(b - 0x80) % std::size(kWords)];
     Client* target = clients_[(b - 0xF0) % kClients].get();
-    std::string pid = target ? target->owner.pid : "1.x@fuzz";
+    std::string pid = target ? target->owner.pid.str() : "1.x@fuzz";
     switch ((b - 0xF0) / kClients) {
       case 0:
         return pid;

@@ -483,7 +483,7 @@ TEST_F(PubSubCommandsTest, ClosingAConnectionEmitsRemovalEventsWithReasonDisconn
   EXPECT_EQ(Run(a, {"GREG", "k", "META", "f", "v"}), kOk);
   EXPECT_EQ(Run(a, {"GJOIN", "g"}), kOk);
   RunMulti(m, {"GMONITOR", "*"});
-  std::string pid = a.owner.pid;
+  std::string pid = a.owner.pid.str();
   srv_.Close(a);
   auto frames = srv_.Frames(m);
   ASSERT_EQ(frames.size(), 2u);
@@ -499,7 +499,7 @@ TEST_F(PubSubCommandsTest, ClosingAKilledConnectionEmitsReasonKilled) {
   Client& m = srv_.NewClient();
   EXPECT_EQ(Run(a, {"GREG", "k"}), kOk);
   RunMulti(m, {"GMONITOR", "k"});
-  std::string pid = a.owner.pid;
+  std::string pid = a.owner.pid.str();
   srv_.Close(a, Reason::kKilled);
   auto frames = srv_.Frames(m);
   ASSERT_EQ(frames.size(), 1u);
@@ -745,7 +745,7 @@ TEST_F(PubSubCommandsTest, GdispatchToEmptyGroupReachesNobody) {
 TEST_F(PubSubCommandsTest, GdispatchIgnoresRemoteMembers) {
   NodeId node = server().AddNode("remote:1");
   Shard& shard = server().default_cluster().ShardFor("g");
-  Join(shard, "g", "1.x@remote:1", Member{.node = node});
+  Join(shard, "g", Pid("1.x@remote:1"), Member{.node = node});
   Client& s = srv_.NewClient();
   EXPECT_EQ(Run(s, {"GDISPATCH", "g", "m"}), Int(0));
   EXPECT_EQ(server().stats().dispatch_skipped, 0u);

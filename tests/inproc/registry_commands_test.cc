@@ -46,7 +46,7 @@ class RegistryCommandsTest : public ::testing::Test {
   void RegisterRemote(std::string_view key, std::string pid) {
     NodeId node = server().AddNode("remote:1");
     Shard& shard = server().default_cluster().ShardFor(key);
-    RegEntry e{.pid = std::move(pid), .node = node, .time_us = Server::NowUs(),
+    RegEntry e{.pid = Pid(pid), .node = node, .time_us = Server::NowUs(),
                .meta = Meta{{"at", "remote"}}};
     ASSERT_EQ(Register(shard, key, std::move(e)).outcome, RegisterOutcome::kCreated);
   }
@@ -407,7 +407,7 @@ TEST_F(RegistryCommandsTest, GlocalentriesListsEveryMembershipOfAGroup) {
   ASSERT_EQ(reply.elems.size(), 2u) << reply;
   std::vector<std::string> pids{reply.elems[0].elems.at(3).str, reply.elems[1].elems.at(3).str};
   std::sort(pids.begin(), pids.end());
-  std::vector<std::string> expected{a.owner.pid, b.owner.pid};
+  std::vector<std::string> expected{a.owner.pid.str(), b.owner.pid.str()};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(pids, expected);
 }

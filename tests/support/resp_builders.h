@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/pid.h"
 #include "tests/support/resp_value.h"
 
 namespace groupd::testing {
@@ -34,6 +35,7 @@ inline RespValue Bulk(std::string s) {
   v.str = std::move(s);
   return v;
 }
+inline RespValue Bulk(const Pid& pid) { return Bulk(pid.str()); }
 inline RespValue Null(char marker) {
   RespValue v;
   v.type = RespValue::kNull;

@@ -12,7 +12,7 @@ namespace {
 constexpr NodeId kRemoteNode = 3;
 
 RegEntry Entry(std::string pid, Meta meta = {}, NodeId node = kLocalNode, int64_t time_us = 100) {
-  return RegEntry{.pid = std::move(pid), .node = node, .owner = node == kLocalNode ? 7u : 0u,
+  return RegEntry{.pid = Pid(pid), .node = node, .owner = node == kLocalNode ? 7u : 0u,
                   .time_us = time_us, .meta = std::move(meta)};
 }
 
@@ -130,11 +130,11 @@ TEST(ShardRegistryTest, KeysAreBinarySafe) {
 
 TEST(ShardGroupTest, JoinCountsMembershipsAndLocalMemberships) {
   Shard shard;
-  JoinResult r = Join(shard, "g", "p1", LocalMember({{"a", "1"}}));
+  JoinResult r = Join(shard, "g", Pid("p1"), LocalMember({{"a", "1"}}));
   EXPECT_TRUE(r.created);
   EXPECT_TRUE(r.previous_meta.empty());
-  Join(shard, "g", "p2", RemoteMember());
-  Join(shard, "h", "p1", LocalMember());
+  Join(shard, "g", Pid("p2"), RemoteMember());
+  Join(shard, "h", Pid("p1"), LocalMember());
   const Group* g = FindGroup(shard, "g");
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->members.size(), 2u);
@@ -146,14 +146,14 @@ TEST(ShardGroupTest, JoinCountsMembershipsAndLocalMemberships) {
 
 TEST(ShardGroupTest, JoinAgainReplacesMetaInPlaceWithoutCountingTwice) {
   Shard shard;
-  Join(shard, "g", "p1", LocalMember({{"a", "1"}}));
-  JoinResult r = Join(shard, "g", "p1", LocalMember({{"b", "2"}}));
+  Join(shard, "g", Pid("p1"), LocalMember({{"a", "1"}}));
+  JoinResult r = Join(shard, "g", Pid("p1"), LocalMember({{"b", "2"}}));
   EXPECT_FALSE(r.created);
   EXPECT_EQ(r.previous_meta, (Meta{{"a", "1"}}));
   const Group* g = FindGroup(shard, "g");
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->members.size(), 1u);
-  EXPECT_EQ(g->members.at("p1").meta, (Meta{{"b", "2"}}));
+  EXPECT_EQ(g->members.find("p1")->second.meta, (Meta{{"b", "2"}}));
   EXPECT_EQ(g->local_count, 1u);
   EXPECT_EQ(shard.memberships, 1u);
   EXPECT_EQ(shard.local_memberships, 1u);
@@ -161,16 +161,16 @@ TEST(ShardGroupTest, JoinAgainReplacesMetaInPlaceWithoutCountingTwice) {
 
 TEST(ShardGroupTest, MembersAreOrderedByPid) {
   Shard shard;
-  for (const char* pid : {"c", "a", "b"}) Join(shard, "g", pid, LocalMember());
+  for (const char* pid : {"c", "a", "b"}) Join(shard, "g", Pid(pid), LocalMember());
   std::vector<std::string> pids;
-  for (const auto& [pid, m] : FindGroup(shard, "g")->members) pids.push_back(pid);
+  for (const auto& [pid, m] : FindGroup(shard, "g")->members) pids.push_back(pid.str());
   EXPECT_EQ(pids, (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST(ShardGroupTest, LeaveRemovesMemberAndUpdatesCounts) {
   Shard shard;
-  Join(shard, "g", "p1", LocalMember({{"a", "1"}}));
-  Join(shard, "g", "p2", RemoteMember());
+  Join(shard, "g", Pid("p1"), LocalMember({{"a", "1"}}));
+  Join(shard, "g", Pid("p2"), RemoteMember());
   auto removed = Leave(shard, "g", "p1");
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(removed->meta, (Meta{{"a", "1"}}));
@@ -188,7 +188,7 @@ TEST(ShardGroupTest, LeaveRemovesMemberAndUpdatesCounts) {
 
 TEST(ShardGroupTest, LeavingTheLastMemberErasesTheGroup) {
   Shard shard;
-  Join(shard, "g", "p1", LocalMember());
+  Join(shard, "g", Pid("p1"), LocalMember());
   ASSERT_TRUE(Leave(shard, "g", "p1").has_value());
   EXPECT_EQ(FindGroup(shard, "g"), nullptr);
   EXPECT_TRUE(shard.groups.empty());
@@ -196,7 +196,7 @@ TEST(ShardGroupTest, LeavingTheLastMemberErasesTheGroup) {
 
 TEST(ShardGroupTest, LeaveByNonMemberOrOfUnknownGroupFails) {
   Shard shard;
-  Join(shard, "g", "p1", LocalMember());
+  Join(shard, "g", Pid("p1"), LocalMember());
   EXPECT_FALSE(Leave(shard, "g", "p2").has_value());
   EXPECT_FALSE(Leave(shard, "nope", "p1").has_value());
   EXPECT_EQ(shard.memberships, 1u);
@@ -207,7 +207,7 @@ TEST(ShardGroupTest, ForEachGroupWithPrefixVisitsExactlyTheGroupsUnderThePrefixI
   Shard shard;
   // Neighbours of "a/" on both sides in byte order: "a" < "a." < "a/" < "a/..." < "a0" < "b/".
   for (const char* name : {"a0", "a/b", "a", "b/", "a/", "a.", "a/b/c", "a/\xff", "a//"}) {
-    Join(shard, name, "p", LocalMember());
+    Join(shard, name, Pid("p"), LocalMember());
   }
   EXPECT_EQ(GroupsWithPrefix(shard, "a/"),
             (std::vector<std::string>{"a/", "a//", "a/b", "a/b/c", "a/\xff"}));
@@ -220,8 +220,8 @@ TEST(ShardGroupTest, ForEachGroupWithPrefixVisitsExactlyTheGroupsUnderThePrefixI
 
 TEST(ShardGroupTest, ForEachGroupWithPrefixStopsAtTheEndOfTheMap) {
   Shard shard;
-  Join(shard, "x/1", "p", LocalMember());
-  Join(shard, "x/2", "p", LocalMember());
+  Join(shard, "x/1", Pid("p"), LocalMember());
+  Join(shard, "x/2", Pid("p"), LocalMember());
   EXPECT_EQ(GroupsWithPrefix(shard, "x/"), (std::vector<std::string>{"x/1", "x/2"}));
 }
 

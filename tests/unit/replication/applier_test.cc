@@ -383,7 +383,7 @@ TEST_F(ApplierTest, RemoteWinnerEvictsLocalHolderWithNoticeAndKill) {
   ASSERT_EQ(server_.config().conflict_action, "kill");
   Client* local = NewClient();
   local->writer.set_proto(3);
-  const std::string pid = local->owner.pid;
+  const std::string pid = local->owner.pid.str();
   server_.RegisterLocal(local->owner, def(), "k", {{"mine", "1"}});
   server_.RegisterLocal(local->owner, def(), "other", {});
   server_.JoinLocal(local->owner, def(), "g", {});
@@ -449,7 +449,7 @@ TEST_F(ApplierTest, RemoteWinnerEvictsLocalHolderButLeavesItOpenWithUnregisterAc
   server_.config().conflict_action = "unregister";
   Client* local = NewClient();
   local->writer.set_proto(3);
-  const std::string pid = local->owner.pid;
+  const std::string pid = local->owner.pid.str();
   server_.RegisterLocal(local->owner, def(), "k", {});
   server_.RegisterLocal(local->owner, def(), "other", {});
   Events();
