@@ -9,12 +9,13 @@
 namespace groupd::replication {
 
 void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
-                       int64_t time_us, Meta meta, bool from_snapshot) {
+                       int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
   Shard& shard = cl.ShardFor(key);
   auto it = shard.registry.find(key);
   if (it != shard.registry.end()) {
     RegEntry& held = it->second;
     if (held.pid == pid) {
+      if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
       if (from_snapshot && held.meta == meta) return;  // Already held.
       Meta previous = std::move(held.meta);
       held.meta = std::move(meta);
@@ -32,8 +33,10 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       // at its own node, the claim becomes visible; if the claim's node sees the holder, it
       // evicts its process and the claim is withdrawn.
       GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
-      AddShadow(shard, key, RegEntry{.pid = Intern(pid), .node = node, .time_us = time_us,
-                                     .meta = std::move(meta)});
+      RegEntry claim{.pid = Intern(pid), .node = node, .time_us = time_us,
+                     .meta = std::move(meta)};
+      claim.snapshot_mark = mark;
+      AddShadow(shard, key, std::move(claim));
       return;
     }
     GD_LOG_VERBOSE("registry conflict on '{}': {} wins over {}", key, pid, held.pid);
@@ -53,8 +56,9 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       AddShadow(shard, key, std::move(*removed));
     }
   }
-  RegisterResult r = groupd::Register(shard, key, RegEntry{.pid = Intern(pid), .node = node,
-                                                           .time_us = time_us, .meta = std::move(meta)});
+  RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us, .meta = std::move(meta)};
+  entry.snapshot_mark = mark;
+  RegisterResult r = groupd::Register(shard, key, std::move(entry));
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
                          Reason::kNone, time_us);
 }
@@ -144,14 +148,19 @@ void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
 }
 
 void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
-                   int64_t time_us, Meta meta, bool from_snapshot) {
+                   int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
   Shard& shard = cl.ShardFor(group);
-  if (const Group* g = FindGroup(shard, group); g != nullptr && from_snapshot) {
-    auto it = g->members.find(pid);
-    if (it != g->members.end() && it->second.meta == meta) return;  // Already held.
+  if (auto git = shard.groups.find(group); git != shard.groups.end()) {
+    auto it = git->second.members.find(pid);
+    if (it != git->second.members.end()) {
+      Member& held = it->second;
+      if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
+      if (from_snapshot && held.meta == meta) return;  // Already held.
+    }
   }
-  JoinResult r = groupd::Join(shard, group, Intern(pid),
-                              Member{.node = node, .time_us = time_us, .meta = std::move(meta)});
+  Member member{.node = node, .time_us = time_us, .meta = std::move(meta)};
+  member.snapshot_mark = mark;
+  JoinResult r = groupd::Join(shard, group, Intern(pid), std::move(member));
   const Member& m = *r.member;
   server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, &m.meta,
                          r.created ? nullptr : &r.previous_meta, Reason::kNone, m.time_us);

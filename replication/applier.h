@@ -19,12 +19,14 @@ class Applier {
 
   // from_snapshot: an entry already held unchanged emits nothing (a resync shows only real
   // changes); a live re-registration with the same meta emits its event, as it did on the owner.
+  // mark (nonzero while a snapshot of cl from node is being received) is stored in the entry or
+  // claim as its snapshot_mark, so the snapshot's end can tell what the peer no longer has.
   void Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
-                int64_t time_us, Meta meta, bool from_snapshot = false);
+                int64_t time_us, Meta meta, bool from_snapshot = false, uint32_t mark = 0);
   void Unregister(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
                   Reason reason);
   void Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
-            int64_t time_us, Meta meta, bool from_snapshot = false);
+            int64_t time_us, Meta meta, bool from_snapshot = false, uint32_t mark = 0);
   void Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
              Reason reason);
 

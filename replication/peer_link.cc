@@ -50,15 +50,6 @@ Meta ReadMeta(PeerReader& r) {
   return meta;
 }
 
-std::string SeenKey(char kind, std::string_view key, std::string_view pid) {
-  std::string s;
-  s.reserve(key.size() + pid.size() + 2);
-  s.push_back(kind);
-  s.append(key);
-  s.push_back('\0');
-  s.append(pid);
-  return s;
-}
 
 }  // namespace
 
@@ -205,7 +196,14 @@ bool PeerLink::HandleFrame(PeerFrameType type, std::string_view payload) {
     case PeerFrameType::kSnapshotBegin: {
       std::string cluster(r.Str());
       if (!r.ok()) return false;
-      if (server_.FindCluster(cluster) != nullptr) receiving_[cluster].clear();
+      if (ClusterState* cl = server_.FindCluster(cluster)) {
+        Receiving& rx = receiving_[cluster];
+        rx.mark = repl_.NextSnapshotMark();
+        rx.diff = false;
+        for (const Shard& shard : cl->shards) {
+          if (NodeEntries(shard, node_) > 0 || !shard.shadows.empty()) rx.diff = true;
+        }
+      }
       return true;
     }
     case PeerFrameType::kSnapshotChunk:
@@ -440,10 +438,9 @@ bool PeerLink::HandleClusters(PeerReader& r) {
   return true;
 }
 
-void PeerLink::MarkSeen(const std::string& cluster, char kind, std::string_view key,
-                        std::string_view pid) {
+uint32_t PeerLink::ReceivingMark(const std::string& cluster) const {
   auto it = receiving_.find(cluster);
-  if (it != receiving_.end()) it->second.insert(SeenKey(kind, key, pid));
+  return it == receiving_.end() ? 0 : it->second.mark;
 }
 
 bool PeerLink::HandleBatch(PeerReader& r) {
@@ -466,15 +463,13 @@ bool PeerLink::HandleBatch(PeerReader& r) {
     Applier& a = repl_.applier();
     switch (op) {
       case kOpRegister:
-        a.Register(node_, *cl, key, pid, time_us, std::move(meta));
-        MarkSeen(cluster, 'r', key, pid);
+        a.Register(node_, *cl, key, pid, time_us, std::move(meta), false, ReceivingMark(cluster));
         break;
       case kOpUnregister:
         a.Unregister(node_, *cl, key, pid, static_cast<Reason>(reason));
         break;
       case kOpJoin:
-        a.Join(node_, *cl, key, pid, time_us, std::move(meta));
-        MarkSeen(cluster, 'g', key, pid);
+        a.Join(node_, *cl, key, pid, time_us, std::move(meta), false, ReceivingMark(cluster));
         break;
       case kOpLeave:
         a.Leave(node_, *cl, key, pid, static_cast<Reason>(reason));
@@ -488,7 +483,7 @@ bool PeerLink::HandleSnapshotChunk(PeerReader& r) {
   std::string cluster(r.Str());
   if (!r.ok()) return false;
   ClusterState* cl = server_.FindCluster(cluster);
-  auto seen = receiving_.find(cluster);
+  uint32_t mark = ReceivingMark(cluster);
   while (!r.done()) {
     uint8_t kind = r.U8();
     std::string_view key = r.Str(), pid = r.Str();
@@ -497,11 +492,10 @@ bool PeerLink::HandleSnapshotChunk(PeerReader& r) {
     if (!r.ok() || (kind != 'r' && kind != 'g') || key.empty()) return false;
     if (cl == nullptr) continue;
     if (kind == 'r') {
-      repl_.applier().Register(node_, *cl, key, pid, time_us, std::move(meta), true);
+      repl_.applier().Register(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
     } else {
-      repl_.applier().Join(node_, *cl, key, pid, time_us, std::move(meta), true);
+      repl_.applier().Join(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
     }
-    if (seen != receiving_.end()) seen->second.insert(SeenKey(static_cast<char>(kind), key, pid));
   }
   return true;
 }
@@ -509,40 +503,37 @@ bool PeerLink::HandleSnapshotChunk(PeerReader& r) {
 void PeerLink::HandleSnapshotEnd(const std::string& cluster) {
   auto it = receiving_.find(cluster);
   if (it == receiving_.end()) return;
-  std::unordered_set<std::string> seen = std::move(it->second);
+  Receiving rx = it->second;
   receiving_.erase(it);
   stats_.snapshots_received++;
   repl_.stats().snapshots_received++;
   ClusterState* cl = server_.FindCluster(cluster);
-  if (cl == nullptr) return;
-  // Whatever this node held from the peer that its snapshot no longer has is gone.
-  std::vector<std::pair<std::string, std::string>> regs, members;
+  if (cl == nullptr || !rx.diff) return;
+  // Whatever this node held from the peer that its snapshot no longer has is gone: the peer's
+  // entries and shadowed claims without this snapshot's mark.
+  std::vector<std::pair<std::string, Pid>> regs, members, shadows;
   for (auto& shard : cl->shards) {
-    for (auto& [key, e] : shard.registry) {
-      if (e.node == node_ && !seen.count(SeenKey('r', key, e.pid))) regs.emplace_back(key, e.pid);
-    }
-    for (auto& [name, g] : shard.groups) {
-      for (auto& [pid, m] : g.members) {
-        if (m.node == node_ && !seen.count(SeenKey('g', name, pid))) {
-          members.emplace_back(name, pid);
+    if (NodeEntries(shard, node_) > 0) {
+      for (auto& [key, e] : shard.registry) {
+        if (e.node == node_ && e.snapshot_mark != rx.mark) regs.emplace_back(key, e.pid);
+      }
+      for (auto& [name, g] : shard.groups) {
+        for (auto& [pid, m] : g.members) {
+          if (m.node == node_ && m.snapshot_mark != rx.mark) members.emplace_back(name, pid);
         }
       }
     }
-  }
-  // Shadowed claims of the peer that its snapshot no longer has are withdrawn too.
-  std::vector<std::pair<std::string, std::string>> shadows;
-  for (auto& shard : cl->shards) {
     for (auto& [key, claims] : shard.shadows) {
       for (auto& c : claims) {
-        if (c.node == node_ && !seen.count(SeenKey('r', key, c.pid))) shadows.emplace_back(key, c.pid);
+        if (c.node == node_ && c.snapshot_mark != rx.mark) shadows.emplace_back(key, c.pid);
       }
     }
   }
   for (auto& [key, pid] : shadows) RemoveShadow(cl->ShardFor(key), key, pid);
   for (auto& [key, pid] : regs) repl_.applier().Unregister(node_, *cl, key, pid, Reason::kNodeDown);
   for (auto& [g, pid] : members) repl_.applier().Leave(node_, *cl, g, pid, Reason::kNodeDown);
-  GD_LOG_VERBOSE("snapshot of cluster '{}' from {} applied ({} entries, {} stale removed)",
-                 cluster, peer_name_, seen.size(), regs.size() + members.size());
+  GD_LOG_VERBOSE("snapshot of cluster '{}' from {} applied ({} stale removed)", cluster,
+                 peer_name_, regs.size() + members.size());
 }
 
 void PeerLink::StartSnapshot(const std::string& cluster) {
@@ -588,34 +579,38 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
   const size_t chunk_start = out_.size();
   // Ends the chunk once it holds chunk_bytes (at least one entry always fits).
   auto spend = [&] {
-    budget--;
+    if (budget > 0) budget--;
     if (out_.size() - chunk_start >= chunk_bytes) budget = 0;
   };
   writer_.Str(s.cluster);
   while (budget > 0 && s.shard < cl->shards.size()) {
     Shard& shard = cl->shards[s.shard];
-    if (!s.keys_loaded) {
-      // Keys are copied once per shard, since the hash map may rehash between chunks.
-      s.reg_keys.clear();
-      for (const auto& [key, e] : shard.registry) {
-        if (e.node == kLocalNode) s.reg_keys.push_back(key);
+    if (!s.registry_done) {
+      // Walk the registry bucket by bucket; an entry's place depends only on the bucket count,
+      // so the cursor survives changes between chunks unless the table rehashed.
+      auto& reg = shard.registry;
+      if (s.bucket_count != reg.bucket_count()) {
+        s.bucket_count = reg.bucket_count();
+        s.bucket = 0;
       }
-      s.reg_pos = 0;
+      // Empty buckets cost a little too: at most a few per entry of budget.
+      size_t scan = 8 * budget + 64;
+      for (; budget > 0 && scan > 0 && s.bucket < s.bucket_count; s.bucket++, scan--) {
+        for (auto e = reg.begin(s.bucket); e != reg.end(s.bucket); ++e) {
+          if (e->second.node != kLocalNode) continue;
+          writer_.U8('r');
+          writer_.Str(e->first);
+          writer_.Str(e->second.pid);
+          writer_.I64(e->second.time_us);
+          WriteMeta(writer_, &e->second.meta);
+          spend();
+        }
+      }
+      if (s.bucket < s.bucket_count) break;  // Budget spent inside the registry part.
+      s.registry_done = true;
       s.group_cursor.clear();
       s.member_cursor.clear();
-      s.keys_loaded = true;
     }
-    for (; budget > 0 && s.reg_pos < s.reg_keys.size(); s.reg_pos++) {
-      const RegEntry* e = Lookup(shard, s.reg_keys[s.reg_pos]);
-      if (e == nullptr || e->node != kLocalNode) continue;
-      writer_.U8('r');
-      writer_.Str(s.reg_keys[s.reg_pos]);
-      writer_.Str(e->pid);
-      writer_.I64(e->time_us);
-      WriteMeta(writer_, &e->meta);
-      spend();
-    }
-    if (s.reg_pos < s.reg_keys.size()) break;  // Budget spent inside the registry part.
     // Groups and their members are ordered: resume from the (group, pid) cursor, which stays
     // valid whatever changed in between.
     bool spent = false;
@@ -643,7 +638,9 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
     }
     if (spent) break;
     s.shard++;
-    s.keys_loaded = false;
+    s.registry_done = false;
+    s.bucket = 0;
+    s.bucket_count = 0;
   }
   writer_.End();
   if (s.shard >= cl->shards.size()) {

@@ -6,7 +6,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "protocol/peer_frame.h"
@@ -88,9 +87,11 @@ class PeerLink {
     std::string cluster;
     size_t shard = 0;
     bool began = false;
-    bool keys_loaded = false;
-    std::vector<std::string> reg_keys;
-    size_t reg_pos = 0;
+    // Registry cursor: the next hash bucket, valid while the table keeps bucket_count buckets
+    // (a rehash restarts the shard's registry part; resent entries are harmless).
+    size_t bucket = 0;
+    size_t bucket_count = 0;
+    bool registry_done = false;
     // Next (group, pid) to send in this shard; ("", "") is the start.
     std::string group_cursor;
     std::string member_cursor;
@@ -109,8 +110,8 @@ class PeerLink {
   void CloseBatch();
   std::string Mac(std::string_view nonce, std::string_view name,
                   std::string_view incarnation) const;
-  void MarkSeen(const std::string& cluster, char kind, std::string_view key,
-                std::string_view pid);
+  // The mark entries of cluster from this peer get while its snapshot is received, else 0.
+  uint32_t ReceivingMark(const std::string& cluster) const;
 
   Replication& repl_;
   Server& server_;
@@ -139,9 +140,15 @@ class PeerLink {
   int64_t last_tx_ms_;
   LinkStats stats_;
   std::deque<SnapshotSend> snapshots_;
-  // Snapshots being received, by cluster: what the peer's snapshot (and changes since its
-  // start) contained, so SNAPSHOT_END removes only entries the peer no longer has.
-  std::map<std::string, std::unordered_set<std::string>> receiving_;
+  // Snapshots being received, by cluster. Every entry the snapshot (or a change since its start)
+  // carries gets `mark` as its snapshot_mark, so SNAPSHOT_END removes exactly the peer's entries
+  // without it. `diff` is false when this node held nothing of the peer's in the cluster at the
+  // start (a fresh link: the usual case), and then there is nothing to remove or scan.
+  struct Receiving {
+    uint32_t mark = 0;
+    bool diff = false;
+  };
+  std::map<std::string, Receiving, std::less<>> receiving_;
 };
 
 }  // namespace groupd::replication

@@ -2,6 +2,19 @@
 
 namespace groupd {
 
+namespace {
+
+void CountNode(Shard& shard, NodeId node, bool added) {
+  if (node >= shard.node_entries.size()) shard.node_entries.resize(node + 1);
+  if (added) {
+    shard.node_entries[node]++;
+  } else {
+    shard.node_entries[node]--;
+  }
+}
+
+}  // namespace
+
 RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
   auto it = shard.registry.find(key);
   if (it != shard.registry.end()) {
@@ -12,6 +25,7 @@ RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
     return {RegisterOutcome::kUpdated, std::move(previous), &held, &it->first};
   }
   if (entry.node == kLocalNode) shard.local_registrations++;
+  CountNode(shard, entry.node, true);
   auto [ins, _] = shard.registry.emplace(std::string(key), std::move(entry));
   return {RegisterOutcome::kCreated, {}, &ins->second, &ins->first};
 }
@@ -28,6 +42,7 @@ std::optional<RegEntry> RemoveRegistration(Shard& shard, std::string_view key) {
   RegEntry removed = std::move(it->second);
   shard.registry.erase(it);
   if (removed.node == kLocalNode) shard.local_registrations--;
+  CountNode(shard, removed.node, false);
   return removed;
 }
 
@@ -69,6 +84,7 @@ JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& m
     return {false, std::move(previous), &mit->second, &git->first};
   }
   bool local = member.node == kLocalNode;
+  CountNode(shard, member.node, true);
   mit = g.members.emplace(pid, std::move(member)).first;
   shard.memberships++;
   if (local) {
@@ -87,6 +103,7 @@ std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_vi
   Member removed = std::move(mit->second);
   g.members.erase(mit);
   shard.memberships--;
+  CountNode(shard, removed.node, false);
   if (removed.node == kLocalNode) {
     g.local_count--;
     shard.local_memberships--;

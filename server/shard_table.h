@@ -25,7 +25,10 @@ using OwnerId = uint64_t;
 struct RegEntry {
   Pid pid;
   NodeId node = kLocalNode;
-  uint32_t owned_slot = 0;  // Local entries: the slot of this entry in its owner's OwnedIndex.
+  union {
+    uint32_t owned_slot = 0;  // Local entries: the slot of this entry in its owner's OwnedIndex.
+    uint32_t snapshot_mark;   // Remote entries: the mark of the last snapshot that carried it.
+  };
   OwnerId owner = 0;
   int64_t time_us = 0;  // Registration time (wall clock, microseconds), used by conflict policy.
   Meta meta;
@@ -33,7 +36,10 @@ struct RegEntry {
 
 struct Member {
   NodeId node = kLocalNode;
-  uint32_t owned_slot = 0;  // Local members: the slot of this member in its owner's OwnedIndex.
+  union {
+    uint32_t owned_slot = 0;  // Local members: the slot of this member in its owner's OwnedIndex.
+    uint32_t snapshot_mark;   // Remote members: the mark of the last snapshot that carried it.
+  };
   OwnerId owner = 0;
   int64_t time_us = 0;
   Meta meta;
@@ -65,7 +71,14 @@ struct Shard {
   size_t local_registrations = 0;
   size_t memberships = 0;
   size_t local_memberships = 0;
+  // Visible registrations plus memberships, by the NodeId that owns them (shadows excluded), so
+  // "does this node hold anything of node N" needs no scan.
+  std::vector<size_t> node_entries;
 };
+
+inline size_t NodeEntries(const Shard& shard, NodeId node) {
+  return node < shard.node_entries.size() ? shard.node_entries[node] : 0;
+}
 
 enum class RegisterOutcome { kCreated, kUpdated, kTaken };
 

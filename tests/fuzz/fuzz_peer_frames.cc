@@ -392,7 +392,23 @@ class Harness {
       case PeerFrameType::kSnapshotBegin: {
         std::string cluster(r.Str());
         if (!r.ok()) return false;
-        if (server_.FindCluster(cluster) != nullptr) receiving_[cluster].clear();
+        if (ClusterState* cl = server_.FindCluster(cluster)) {
+          Receiving& rx = receiving_[cluster];
+          rx.mark = ++marks_;
+          rx.diff = false;
+          rx.seen.clear();
+          for (const auto& shard : cl->shards) {
+            if (groupd::NodeEntries(shard, peer_) > 0 || !shard.shadows.empty()) rx.diff = true;
+          }
+          // The counters must agree with the table: no entry of the peer when diff is false.
+          if (!rx.diff) {
+            for (const auto& shard : cl->shards) {
+              for (const auto& [key, e] : shard.registry) {
+                FUZZ_CHECK(e.node != peer_, "NodeEntries() is 0 but the peer holds a key");
+              }
+            }
+          }
+        }
         return true;
       }
       case PeerFrameType::kSnapshotChunk:
@@ -457,10 +473,17 @@ class Harness {
     return true;
   }
 
+  // The oracle: what the snapshot (and changes since its start) carried, as peer_link.cc kept
+  // it before snapshot marks replaced the set; SNAPSHOT_END checks the marks agree with it.
   void MarkSeen(const std::string& cluster, char kind, std::string_view key,
                 std::string_view pid) {
     auto it = receiving_.find(cluster);
-    if (it != receiving_.end()) it->second.insert(SeenKey(kind, key, pid));
+    if (it != receiving_.end()) it->second.seen.insert(SeenKey(kind, key, pid));
+  }
+
+  uint32_t ReceivingMark(const std::string& cluster) const {
+    auto it = receiving_.find(cluster);
+    return it == receiving_.end() ? 0 : it->second.mark;
   }
 
   bool HandleBatch(CheckedReader& r) {
@@ -484,14 +507,16 @@ class Harness {
       if (cl == nullptr) continue;
       switch (rec.op) {
         case kOpRegister:
-          applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta));
+          applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), false,
+                            ReceivingMark(rec.cluster));
           MarkSeen(rec.cluster, 'r', key, pid);
           break;
         case kOpUnregister:
           applier_.Unregister(peer_, *cl, key, pid, static_cast<Reason>(rec.reason));
           break;
         case kOpJoin:
-          applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta));
+          applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), false,
+                        ReceivingMark(rec.cluster));
           MarkSeen(rec.cluster, 'g', key, pid);
           break;
         case kOpLeave:
@@ -507,7 +532,7 @@ class Harness {
     std::string cluster(r.Str());
     if (!r.ok()) return false;
     ClusterState* cl = server_.FindCluster(cluster);
-    auto seen = receiving_.find(cluster);
+    uint32_t mark = ReceivingMark(cluster);
     while (!r.done()) {
       Record rec;
       rec.cluster = cluster;
@@ -521,51 +546,60 @@ class Harness {
       CheckRoundTrip(rec, true);
       if (cl == nullptr) continue;
       if (rec.op == 'r') {
-        applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true);
+        applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true, mark);
       } else {
-        applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true);
+        applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true, mark);
       }
-      if (seen != receiving_.end()) {
-        seen->second.insert(SeenKey(static_cast<char>(rec.op), key, pid));
-      }
+      MarkSeen(cluster, static_cast<char>(rec.op), key, pid);
       Flush();
     }
     return true;
   }
 
+  // peer_link.cc's HandleSnapshotEnd, then the oracle check: what remains of the peer's is
+  // exactly what a seen-set would have kept.
   void HandleSnapshotEnd(const std::string& cluster) {
     auto it = receiving_.find(cluster);
     if (it == receiving_.end()) return;
-    std::unordered_set<std::string> seen = std::move(it->second);
+    Receiving rx = std::move(it->second);
     receiving_.erase(it);
     ClusterState* cl = server_.FindCluster(cluster);
     if (cl == nullptr) return;
-    std::vector<std::pair<std::string, std::string>> regs, members;
+    if (rx.diff) {
+      std::vector<std::pair<std::string, groupd::Pid>> regs, members, shadows;
+      for (auto& shard : cl->shards) {
+        if (groupd::NodeEntries(shard, peer_) > 0) {
+          for (auto& [key, e] : shard.registry) {
+            if (e.node == peer_ && e.snapshot_mark != rx.mark) regs.emplace_back(key, e.pid);
+          }
+          for (auto& [name, g] : shard.groups) {
+            for (auto& [pid, m] : g.members) {
+              if (m.node == peer_ && m.snapshot_mark != rx.mark) members.emplace_back(name, pid);
+            }
+          }
+        }
+        for (auto& [key, claims] : shard.shadows) {
+          for (auto& c : claims) {
+            if (c.node == peer_ && c.snapshot_mark != rx.mark) shadows.emplace_back(key, c.pid);
+          }
+        }
+      }
+      for (auto& [key, pid] : shadows) groupd::RemoveShadow(cl->ShardFor(key), key, pid);
+      for (auto& [key, pid] : regs) applier_.Unregister(peer_, *cl, key, pid, Reason::kNodeDown);
+      for (auto& [g, pid] : members) applier_.Leave(peer_, *cl, g, pid, Reason::kNodeDown);
+    }
     for (auto& shard : cl->shards) {
       for (auto& [key, e] : shard.registry) {
-        if (e.node == peer_ && !seen.count(SeenKey('r', key, e.pid))) regs.emplace_back(key, e.pid);
+        FUZZ_CHECK(e.node != peer_ || rx.seen.count(SeenKey('r', key, e.pid.view())),
+                   "a registration the snapshot did not carry survived its end");
       }
       for (auto& [name, g] : shard.groups) {
         for (auto& [pid, m] : g.members) {
-          if (m.node == peer_ && !seen.count(SeenKey('g', name, pid))) {
-            members.emplace_back(name, pid);
-          }
+          FUZZ_CHECK(m.node != peer_ || rx.seen.count(SeenKey('g', name, pid.view())),
+                     "a membership the snapshot did not carry survived its end");
         }
       }
     }
-    std::vector<std::pair<std::string, std::string>> shadows;
-    for (auto& shard : cl->shards) {
-      for (auto& [key, claims] : shard.shadows) {
-        for (auto& c : claims) {
-          if (c.node == peer_ && !seen.count(SeenKey('r', key, c.pid))) {
-            shadows.emplace_back(key, c.pid);
-          }
-        }
-      }
-    }
-    for (auto& [key, pid] : shadows) groupd::RemoveShadow(cl->ShardFor(key), key, pid);
-    for (auto& [key, pid] : regs) applier_.Unregister(peer_, *cl, key, pid, Reason::kNodeDown);
-    for (auto& [g, pid] : members) applier_.Leave(peer_, *cl, g, pid, Reason::kNodeDown);
   }
 
   // PeerLink::Close and Replication::LinkClosed: an up link's node is down.
@@ -682,7 +716,13 @@ class Harness {
   bool closed_ = false;
   bool rejected_while_up_ = false;
   std::set<std::string> peer_clusters_;
-  std::map<std::string, std::unordered_set<std::string>> receiving_;
+  struct Receiving {
+    uint32_t mark = 0;
+    bool diff = false;
+    std::unordered_set<std::string> seen;  // The oracle.
+  };
+  std::map<std::string, Receiving> receiving_;
+  uint32_t marks_ = 0;
 };
 
 size_t ReadSize(uint8_t b) { return b < 192 ? 1 + (b % 64) : 1 + (b - 192) * 64; }
