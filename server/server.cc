@@ -489,7 +489,8 @@ void Server::CheckOutputLimits(Client& c) {
     int64_t now = NowMs();
     if (c.obuf_soft_since_ms == 0) {
       c.obuf_soft_since_ms = now;
-    } else if (now - c.obuf_soft_since_ms >= lim.soft_seconds * 1000) {
+    } else if (now - c.obuf_soft_since_ms > lim.soft_seconds * 1000) {
+      // Strictly more than soft_seconds, as Redis ("elapsed <= soft seconds" is still fine).
       over = true;
     }
   } else {
