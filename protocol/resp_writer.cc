@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace groupd::protocol {
 
@@ -32,14 +33,35 @@ std::string_view FormatDouble(double d, char (&buf)[64]) {
 
 }  // namespace
 
+namespace {
+
+// Writes type, n in decimal and CRLF at p; returns the end. Counts under 100 (nearly every
+// header: field names, values, small arrays) skip the general conversion.
+char* PutHeader(char* p, char type, size_t n) {
+  *p++ = type;
+  if (n < 10) {
+    *p++ = static_cast<char>('0' + n);
+  } else if (n < 100) {
+    *p++ = static_cast<char>('0' + n / 10);
+    *p++ = static_cast<char>('0' + n % 10);
+  } else {
+    p = std::to_chars(p, p + 20, n).ptr;
+  }
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+// Below this size a bulk string is framed on the stack and appended in one call.
+constexpr size_t kShortBulk = 96;
+
+}  // namespace
+
 void ReplyWriter::Header(char type, size_t n) {
   // Type byte, at most 20 digits, CRLF: formatted on the stack and appended once.
   char buf[32];
-  buf[0] = type;
-  auto [ptr, ec] = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n);
-  *ptr++ = '\r';
-  *ptr++ = '\n';
-  out_->append(buf, ptr - buf);
+  char* end = PutHeader(buf, type, n);
+  out_->append(buf, end - buf);
 }
 
 void ReplyWriter::SimpleString(std::string_view s) {
@@ -62,6 +84,17 @@ void ReplyWriter::Integer(int64_t v) {
 }
 
 void ReplyWriter::Bulk(std::string_view s) {
+  if (s.size() < kShortBulk) {
+    // "$", two digits at most, CRLF, the bytes, CRLF: one append instead of three.
+    char buf[kShortBulk + 8];
+    char* p = PutHeader(buf, '$', s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+    *p++ = '\r';
+    *p++ = '\n';
+    out_->append(buf, p - buf);
+    return;
+  }
   Header('$', s.size());
   out_->append(s);
   out_->append(kCrlf);

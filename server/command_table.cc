@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
 
 #include "server/errors.h"
 #include "server/memory.h"
@@ -10,10 +12,47 @@
 
 namespace groupd {
 
+void CommandTable::FoldWords(std::string_view name, uint64_t* w0, uint64_t* w1) {
+  uint64_t w[2] = {0, 0};
+  if (!name.empty()) std::memcpy(w, name.data(), name.size());  // REQUIRES: size <= kShortName.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  for (uint64_t& x : w) {
+    // Per byte, without carries between bytes: the high bit says "in 'A'..'Z'" (bytes with the
+    // high bit set are never letters), and shifted down to 0x20 it lower-cases exactly those.
+    uint64_t low7 = x & ~kHigh;
+    uint64_t ge_a = low7 + (0x80 - 'A') * kOnes;
+    uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * kOnes;
+    uint64_t upper = ge_a & ~gt_z & ~x & kHigh;
+    x |= upper >> 2;
+  }
+  *w0 = w[0];
+  *w1 = w[1];
+}
+
+size_t CommandTable::FastHash(uint64_t w0, uint64_t w1, size_t len) {
+  uint64_t h = (w0 ^ (w1 * 0xC2B2AE3D27D4EB4FULL) ^ len) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<size_t>(h >> 56) & (kFastSlots - 1);
+}
+
 void CommandTable::Add(CommandSpec spec) {
   std::string name = spec.name;
-  index_[name] = specs_.size();
+  size_t index = specs_.size();
   specs_.push_back(std::move(spec));
+  if (name.size() > kShortName) {
+    index_[name] = index;
+    return;
+  }
+  if (++fast_used_ > kFastSlots / 2) throw std::logic_error("CommandTable: raise kFastSlots");
+  uint64_t w0, w1;
+  FoldWords(name, &w0, &w1);
+  for (size_t i = FastHash(w0, w1, name.size());; i = (i + 1) & (kFastSlots - 1)) {
+    FastSlot& slot = fast_[i];
+    if (slot.index == UINT32_MAX || (slot.w0 == w0 && slot.w1 == w1 && slot.len == name.size())) {
+      slot = FastSlot{w0, w1, static_cast<uint32_t>(name.size()), static_cast<uint32_t>(index)};
+      return;
+    }
+  }
 }
 
 size_t CommandTable::FoldHash::operator()(std::string_view s) const {
@@ -38,6 +77,15 @@ bool CommandTable::FoldEqual::operator()(std::string_view a, std::string_view b)
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
+  if (name.size() <= kShortName) {
+    uint64_t w0, w1;
+    FoldWords(name, &w0, &w1);
+    for (size_t i = FastHash(w0, w1, name.size());; i = (i + 1) & (kFastSlots - 1)) {
+      const FastSlot& slot = fast_[i];
+      if (slot.index == UINT32_MAX) return nullptr;
+      if (slot.w0 == w0 && slot.w1 == w1 && slot.len == name.size()) return &specs_[slot.index];
+    }
+  }
   auto it = index_.find(name);
   return it == index_.end() ? nullptr : &specs_[it->second];
 }
