@@ -40,7 +40,28 @@ class ReplyWriter {
   // Verbatim string "=len\r\ntxt:..." in RESP3 (format is 3 chars, e.g. "txt"); bulk in RESP2.
   void Verbatim(std::string_view format, std::string_view s);
 
+  // Map of string pairs, framed in one pass straight into the buffer: for replies made of many
+  // short fields (entry meta), where one call per element would cost more than the bytes.
+  // pairs is a range of n pairs of string_views; bytes bounds the sum of their sizes.
+  template <typename Pairs>
+  void StringMap(size_t n, size_t bytes, const Pairs& pairs) {
+    size_t max = kMaxHeader + bytes + 2 * n * kMaxHeader;
+    size_t start = out_->size();
+    out_->resize(start + max);
+    char* p = out_->data() + start;
+    p = resp3() ? PutHeader(p, '%', n) : PutHeader(p, '*', 2 * n);
+    for (const auto& [k, v] : pairs) {
+      p = PutBulk(p, k);
+      p = PutBulk(p, v);
+    }
+    out_->resize(static_cast<size_t>(p - out_->data()));
+  }
+
  private:
+  // A type byte, 20 digits, CRLF, and the CRLF after a bulk's bytes.
+  static constexpr size_t kMaxHeader = 1 + 20 + 2 + 2;
+  static char* PutHeader(char* p, char type, size_t n);
+  static char* PutBulk(char* p, std::string_view s);
   void Header(char type, size_t n);
 
   std::string* out_;

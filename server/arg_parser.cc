@@ -63,11 +63,8 @@ const char* ParseGOptions(std::span<const std::string_view> args, size_t start, 
 void WriteMeta(protocol::ReplyWriter& w, const Meta& meta,
                std::span<const std::string_view> fields) {
   if (fields.empty()) {
-    w.Map(meta.size());
-    for (const auto& [f, v] : meta) {
-      w.Bulk(f);
-      w.Bulk(v);
-    }
+    // The encoded form holds every byte of every field and value, plus their lengths.
+    w.StringMap(meta.size(), meta.Encoded().size(), meta);
     return;
   }
   size_t n = 0;

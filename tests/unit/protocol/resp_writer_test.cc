@@ -5,6 +5,9 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "tests/support/resp_value.h"
 
@@ -27,6 +30,39 @@ std::pair<std::string, std::string> Both(Fn write) {
 }
 
 using Outputs = std::pair<std::string, std::string>;
+
+TEST(ReplyWriterTest, StringMapFramesEveryPairAsMapOrFlatArray) {
+  std::string long_value(150, 'v');  // A three-digit length.
+  std::vector<std::pair<std::string_view, std::string_view>> pairs{
+      {"host", "10.0.3.7"}, {"", "e"}, {"k", long_value}};
+  size_t bytes = 0;
+  for (auto& [k, v] : pairs) bytes += k.size() + v.size();
+  auto [r2, r3] = Both([&](ReplyWriter& w) {
+    w.Bulk("before");
+    w.StringMap(pairs.size(), bytes, pairs);
+    w.Integer(7);
+  });
+  EXPECT_EQ(r2, "$6\r\nbefore\r\n*6\r\n$4\r\nhost\r\n$8\r\n10.0.3.7\r\n$0\r\n\r\n$1\r\ne\r\n"
+                "$1\r\nk\r\n$150\r\n" + long_value + "\r\n:7\r\n");
+  EXPECT_EQ(r3, "$6\r\nbefore\r\n%3\r\n$4\r\nhost\r\n$8\r\n10.0.3.7\r\n$0\r\n\r\n$1\r\ne\r\n"
+                "$1\r\nk\r\n$150\r\n" + long_value + "\r\n:7\r\n");
+  auto [e2, e3] = Both([](ReplyWriter& w) {
+    w.StringMap(0, 0, std::vector<std::pair<std::string_view, std::string_view>>{});
+  });
+  EXPECT_EQ(e2, "*0\r\n");
+  EXPECT_EQ(e3, "%0\r\n");
+}
+
+TEST(ReplyWriterTest, BulkFramesShortAndLongStringsAlike) {
+  std::string out;
+  ReplyWriter w(&out);
+  for (size_t n : {0, 1, 9, 10, 95, 96, 99, 100, 1000}) {
+    out.clear();
+    std::string s(n, 'x');
+    w.Bulk(s);
+    EXPECT_EQ(out, "$" + std::to_string(n) + "\r\n" + s + "\r\n") << n;
+  }
+}
 
 TEST(ReplyWriterTest, DefaultsToResp2) {
   std::string out;
