@@ -46,6 +46,13 @@ class Applier {
   // the live pids without a hook on every removal path.
   Pid Intern(std::string_view pid);
 
+  // A fresh nonzero mark for a snapshot being received (see PeerReceiver). One counter per
+  // node, so no two snapshots, from any peer or link, share a mark until it wraps.
+  uint32_t NextSnapshotMark() {
+    if (++snapshot_mark_ == 0) snapshot_mark_ = 1;
+    return snapshot_mark_;
+  }
+
  private:
   void EvictLocalLoser(ClusterState& cl, std::string_view key, const RegEntry& loser,
                        std::string_view winner_pid, NodeId winner_node);
@@ -60,6 +67,7 @@ class Applier {
   // Keyed by a view of the Pid's own bytes.
   std::unordered_map<std::string_view, Pid> pids_;
   size_t pids_sweep_at_ = 1024;
+  uint32_t snapshot_mark_ = 0;
 };
 
 }  // namespace groupd::replication

@@ -27,30 +27,6 @@ constexpr size_t kSnapshotChunkEntries = 2048;
 constexpr size_t kSnapshotMaxPending = 4 * 1024 * 1024;
 constexpr size_t kSnapshotChunkBytes = 256 * 1024;
 
-enum OpCode : uint8_t { kOpRegister = 1, kOpUnregister = 2, kOpJoin = 3, kOpLeave = 4 };
-
-// Meta travels in its own encoded form (server/meta.h), so writing is one append and reading
-// one bounds check and copy.
-void WriteMeta(protocol::PeerWriter& w, const Meta* meta) {
-  if (meta == nullptr) {
-    w.Var(0);
-    return;
-  }
-  w.Raw(meta->Encoded());
-}
-
-Meta ReadMeta(PeerReader& r) {
-  Meta meta;
-  size_t used = Meta::Decode(r.Rest(), &meta);
-  if (used == 0) {
-    r.Fail();
-  } else {
-    r.Skip(used);
-  }
-  return meta;
-}
-
-
 }  // namespace
 
 PeerLink::PeerLink(Replication& repl, std::unique_ptr<uvw::TcpStream> stream, bool outbound,
@@ -60,7 +36,8 @@ PeerLink::PeerLink(Replication& repl, std::unique_ptr<uvw::TcpStream> stream, bo
       stream_(std::move(stream)),
       outbound_(outbound),
       dial_addr_(std::move(dial_addr)),
-      writer_(&out_) {
+      writer_(&out_),
+      receiver_(repl.server(), repl.applier(), *this, stats_) {
   created_ms_ = last_rx_ms_ = last_tx_ms_ = Server::NowMs();
 }
 
@@ -173,12 +150,16 @@ bool PeerLink::HandleFrame(PeerFrameType type, std::string_view payload) {
   if (type == PeerFrameType::kAuth) return HandleAuth(payload);
   // Nothing else is accepted before the handshake completes.
   if (!up_) return false;
+  if (PeerReceiver::Handles(type)) {
+    uint64_t snapshots = stats_.snapshots_received;
+    bool ok = receiver_.Handle(type, payload);
+    repl_.stats().snapshots_received += stats_.snapshots_received - snapshots;
+    return ok;
+  }
   PeerReader r(payload);
   switch (type) {
     case PeerFrameType::kHeartbeat:
       return true;
-    case PeerFrameType::kClusters:
-      return HandleClusters(r);
     case PeerFrameType::kPeers: {
       std::vector<std::pair<std::string, std::string>> peers;
       uint64_t n = r.Var();
@@ -189,43 +170,6 @@ bool PeerLink::HandleFrame(PeerFrameType type, std::string_view payload) {
       }
       if (!r.ok()) return false;
       repl_.LearnPeers(peers);
-      return true;
-    }
-    case PeerFrameType::kBatch:
-      return HandleBatch(r);
-    case PeerFrameType::kSnapshotBegin: {
-      std::string cluster(r.Str());
-      if (!r.ok()) return false;
-      if (ClusterState* cl = server_.FindCluster(cluster)) {
-        Receiving& rx = receiving_[cluster];
-        rx.mark = repl_.NextSnapshotMark();
-        rx.diff = false;
-        for (const Shard& shard : cl->shards) {
-          if (NodeEntries(shard, node_) > 0 || !shard.shadows.empty()) rx.diff = true;
-        }
-      }
-      return true;
-    }
-    case PeerFrameType::kSnapshotChunk:
-      return HandleSnapshotChunk(r);
-    case PeerFrameType::kSnapshotEnd: {
-      std::string cluster(r.Str());
-      if (!r.ok()) return false;
-      HandleSnapshotEnd(cluster);
-      return true;
-    }
-    case PeerFrameType::kDispatch: {
-      std::string_view cluster = r.Str(), group = r.Str(), message = r.Str();
-      if (!r.ok()) return false;
-      if (ClusterState* cl = server_.FindCluster(cluster)) {
-        server_.DispatchLocal(*cl, group, message);
-      }
-      return true;
-    }
-    case PeerFrameType::kPublish: {
-      std::string_view channel = r.Str(), message = r.Str();
-      if (!r.ok()) return false;
-      server_.pubsub().Publish(channel, message, server_);
       return true;
     }
     case PeerFrameType::kLeaving:
@@ -259,9 +203,11 @@ bool PeerLink::HandleHello(std::string_view payload) {
   peer_addr_ = std::string(r.Str());
   peer_nonce_ = std::string(r.Str());
   peer_has_secret_ = r.U8() != 0;
+  PeerReceiver::ClusterSet clusters;
   uint64_t n = r.Var();
-  for (uint64_t i = 0; i < n && r.ok(); i++) peer_clusters_.emplace(r.Str());
+  for (uint64_t i = 0; i < n && r.ok(); i++) clusters.emplace(r.Str());
   if (!r.ok()) return false;
+  receiver_.SetPeerClusters(std::move(clusters));
 
   if (peer_name_ == server_.node_name() && peer_incarnation_ == server_.incarnation()) {
     // We dialed ourselves (a seed list that includes this node).
@@ -413,127 +359,6 @@ bool PeerLink::Flush() {
     return false;
   }
   return true;
-}
-
-bool PeerLink::HandleClusters(PeerReader& r) {
-  std::set<std::string> now;
-  uint64_t n = r.Var();
-  for (uint64_t i = 0; i < n && r.ok(); i++) now.emplace(r.Str());
-  if (!r.ok()) return false;
-  std::set<std::string> before = std::move(peer_clusters_);
-  peer_clusters_ = now;
-  for (const auto& c : now) {
-    if (!before.count(c) && server_.FindCluster(c) != nullptr) {
-      GD_LOG_VERBOSE("peer {} joined cluster '{}': sending snapshot", peer_name_, c);
-      StartSnapshot(c);
-    }
-  }
-  for (const auto& c : before) {
-    if (now.count(c)) continue;
-    receiving_.erase(c);
-    if (ClusterState* cl = server_.FindCluster(c)) {
-      repl_.applier().RemoveNode(node_, Reason::kClusterDisconnect, cl);
-    }
-  }
-  return true;
-}
-
-uint32_t PeerLink::ReceivingMark(const std::string& cluster) const {
-  auto it = receiving_.find(cluster);
-  return it == receiving_.end() ? 0 : it->second.mark;
-}
-
-bool PeerLink::HandleBatch(PeerReader& r) {
-  stats_.batches_received++;
-  while (!r.done()) {
-    uint8_t op = r.U8();
-    std::string cluster(r.Str());
-    std::string_view key = r.Str(), pid = r.Str();
-    int64_t time_us = r.I64();
-    uint8_t reason = r.U8();
-    Meta meta;
-    if (op == kOpRegister || op == kOpJoin) meta = ReadMeta(r);
-    if (!r.ok() || op < kOpRegister || op > kOpLeave ||
-        reason > static_cast<uint8_t>(Reason::kShutdown) || key.empty()) {
-      return false;
-    }
-    stats_.ops_received++;
-    ClusterState* cl = server_.FindCluster(cluster);
-    if (cl == nullptr) continue;  // Never store entries of a cluster this node is not in.
-    Applier& a = repl_.applier();
-    switch (op) {
-      case kOpRegister:
-        a.Register(node_, *cl, key, pid, time_us, std::move(meta), false, ReceivingMark(cluster));
-        break;
-      case kOpUnregister:
-        a.Unregister(node_, *cl, key, pid, static_cast<Reason>(reason));
-        break;
-      case kOpJoin:
-        a.Join(node_, *cl, key, pid, time_us, std::move(meta), false, ReceivingMark(cluster));
-        break;
-      case kOpLeave:
-        a.Leave(node_, *cl, key, pid, static_cast<Reason>(reason));
-        break;
-    }
-  }
-  return true;
-}
-
-bool PeerLink::HandleSnapshotChunk(PeerReader& r) {
-  std::string cluster(r.Str());
-  if (!r.ok()) return false;
-  ClusterState* cl = server_.FindCluster(cluster);
-  uint32_t mark = ReceivingMark(cluster);
-  while (!r.done()) {
-    uint8_t kind = r.U8();
-    std::string_view key = r.Str(), pid = r.Str();
-    int64_t time_us = r.I64();
-    Meta meta = ReadMeta(r);
-    if (!r.ok() || (kind != 'r' && kind != 'g') || key.empty()) return false;
-    if (cl == nullptr) continue;
-    if (kind == 'r') {
-      repl_.applier().Register(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
-    } else {
-      repl_.applier().Join(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
-    }
-  }
-  return true;
-}
-
-void PeerLink::HandleSnapshotEnd(const std::string& cluster) {
-  auto it = receiving_.find(cluster);
-  if (it == receiving_.end()) return;
-  Receiving rx = it->second;
-  receiving_.erase(it);
-  stats_.snapshots_received++;
-  repl_.stats().snapshots_received++;
-  ClusterState* cl = server_.FindCluster(cluster);
-  if (cl == nullptr || !rx.diff) return;
-  // Whatever this node held from the peer that its snapshot no longer has is gone: the peer's
-  // entries and shadowed claims without this snapshot's mark.
-  std::vector<std::pair<std::string, Pid>> regs, members, shadows;
-  for (auto& shard : cl->shards) {
-    if (NodeEntries(shard, node_) > 0) {
-      for (auto& [key, e] : shard.registry) {
-        if (e.node == node_ && e.snapshot_mark != rx.mark) regs.emplace_back(key, e.pid);
-      }
-      for (auto& [name, g] : shard.groups) {
-        for (auto& [pid, m] : g.members) {
-          if (m.node == node_ && m.snapshot_mark != rx.mark) members.emplace_back(name, pid);
-        }
-      }
-    }
-    for (auto& [key, claims] : shard.shadows) {
-      for (auto& c : claims) {
-        if (c.node == node_ && c.snapshot_mark != rx.mark) shadows.emplace_back(key, c.pid);
-      }
-    }
-  }
-  for (auto& [key, pid] : shadows) RemoveShadow(cl->ShardFor(key), key, pid);
-  for (auto& [key, pid] : regs) repl_.applier().Unregister(node_, *cl, key, pid, Reason::kNodeDown);
-  for (auto& [g, pid] : members) repl_.applier().Leave(node_, *cl, g, pid, Reason::kNodeDown);
-  GD_LOG_VERBOSE("snapshot of cluster '{}' from {} applied ({} stale removed)", cluster,
-                 peer_name_, regs.size() + members.size());
 }
 
 void PeerLink::StartSnapshot(const std::string& cluster) {

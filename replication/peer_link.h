@@ -9,20 +9,13 @@
 #include <vector>
 
 #include "protocol/peer_frame.h"
+#include "replication/peer_receiver.h"
 #include "server/server.h"
 #include "server/uv_loop.h"
 
 namespace groupd::replication {
 
 class Replication;
-
-// Per-link counters for INFO.
-struct LinkStats {
-  uint64_t bytes_sent = 0, bytes_received = 0;
-  uint64_t ops_sent = 0, ops_received = 0;
-  uint64_t batches_sent = 0, batches_received = 0;
-  uint64_t snapshots_sent = 0, snapshots_received = 0;
-};
 
 // One TCP link to a peer node.
 //
@@ -34,7 +27,7 @@ struct LinkStats {
 //
 // Owned by Replication; Close() only marks it dead, and Replication frees it on its next tick,
 // so a link never deletes itself inside one of its own callbacks. Loop thread only.
-class PeerLink {
+class PeerLink : private PeerReceiver::Sender {
  public:
   PeerLink(Replication& repl, std::unique_ptr<uvw::TcpStream> stream, bool outbound,
            std::string dial_addr);
@@ -49,12 +42,10 @@ class PeerLink {
   const std::string& peer_name() const { return peer_name_; }
   const std::string& peer_incarnation() const { return peer_incarnation_; }
   const std::string& peer_addr() const { return peer_addr_; }
-  NodeId node() const { return node_; }
-  void set_node(NodeId node) { node_ = node; }
-  bool InCluster(std::string_view cluster) const {
-    return cluster.empty() || peer_clusters_.count(std::string(cluster)) > 0;
-  }
-  const std::set<std::string>& peer_clusters() const { return peer_clusters_; }
+  NodeId node() const { return receiver_.node(); }
+  void set_node(NodeId node) { receiver_.set_node(node); }
+  bool InCluster(std::string_view cluster) const { return receiver_.InCluster(cluster); }
+  const PeerReceiver::ClusterSet& peer_clusters() const { return receiver_.peer_clusters(); }
   const LinkStats& stats() const { return stats_; }
   size_t pending_bytes() const;
 
@@ -101,17 +92,13 @@ class PeerLink {
   bool HandleFrame(protocol::PeerFrameType type, std::string_view payload);
   bool HandleHello(std::string_view payload);
   bool HandleAuth(std::string_view payload);
-  bool HandleClusters(protocol::PeerReader& r);
-  bool HandleBatch(protocol::PeerReader& r);
-  bool HandleSnapshotChunk(protocol::PeerReader& r);
-  void HandleSnapshotEnd(const std::string& cluster);
+  // PeerReceiver::Sender.
+  void PeerJoinedCluster(const std::string& cluster) override { StartSnapshot(cluster); }
   void Reject(const std::string& why);
   void BecomeUp();
   void CloseBatch();
   std::string Mac(std::string_view nonce, std::string_view name,
                   std::string_view incarnation) const;
-  // The mark entries of cluster from this peer get while its snapshot is received, else 0.
-  uint32_t ReceivingMark(const std::string& cluster) const;
 
   Replication& repl_;
   Server& server_;
@@ -133,22 +120,12 @@ class PeerLink {
   bool drain_wait_ = false;  // Waiting for the socket to drain before the next chunk.
   std::string peer_name_, peer_incarnation_, peer_addr_, peer_nonce_;
   bool peer_has_secret_ = false;
-  NodeId node_ = kLocalNode;
-  std::set<std::string> peer_clusters_;
   int64_t created_ms_;
   int64_t last_rx_ms_;
   int64_t last_tx_ms_;
   LinkStats stats_;
   std::deque<SnapshotSend> snapshots_;
-  // Snapshots being received, by cluster. Every entry the snapshot (or a change since its start)
-  // carries gets `mark` as its snapshot_mark, so SNAPSHOT_END removes exactly the peer's entries
-  // without it. `diff` is false when this node held nothing of the peer's in the cluster at the
-  // start (a fresh link: the usual case), and then there is nothing to remove or scan.
-  struct Receiving {
-    uint32_t mark = 0;
-    bool diff = false;
-  };
-  std::map<std::string, Receiving, std::less<>> receiving_;
+  PeerReceiver receiver_;  // After stats_, which it counts into.
 };
 
 }  // namespace groupd::replication

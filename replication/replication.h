@@ -67,11 +67,7 @@ class Replication : public EventListener {
   void MarkSelfAddress(const std::string& addr);
   // Makes the loop produce the next snapshot chunks on its next turn.
   void SchedulePump();
-  // A fresh nonzero mark for a snapshot being received (see PeerLink::Receiving).
-  uint32_t NextSnapshotMark() {
-    if (++snapshot_mark_ == 0) snapshot_mark_ = 1;
-    return snapshot_mark_;
-  }
+
   // The list of (name, peer address) of this node and every up peer.
   std::vector<std::pair<std::string, std::string>> KnownPeers() const;
 
@@ -107,7 +103,6 @@ class Replication : public EventListener {
   std::unique_ptr<uvw::Timer> pump_;  // Zero-delay timer: keeps the loop turning while
                                       // snapshot chunks remain.
   bool pump_scheduled_ = false;
-  uint32_t snapshot_mark_ = 0;
   std::string advertised_;
   std::map<std::string, Target> targets_;  // By address.
   std::vector<std::string> dns_seeds_;     // host:port seeds given by name.

@@ -1,12 +1,12 @@
 // Fuzzes the peer protocol's decoding: DecodePeerHeader over a byte stream that arrives in reads
-// of varying size (buffered as PeerLink::OnData does), and PeerReader over every payload, read
-// with the field sequences replication/peer_link.cc uses for each frame type. Decoded records
-// are applied through the real replication::Applier to a real Server that has local clients
-// holding entries, so conflicting registrations, evictions, notices, dispatches and snapshot
-// diffs run on hostile input.
+// of varying size (buffered as PeerLink::OnData does), and every frame of an up link through the
+// real receiving code, replication::PeerReceiver, which applies batches, snapshots, cluster
+// lists, dispatches and publishes through the real replication::Applier to a real Server that
+// has local clients holding entries, so conflicting registrations, evictions, notices,
+// dispatches and snapshot diffs run on hostile input.
 //
-// PeerLink itself needs a socket and a Replication, so this target mirrors its HandleFrame()
-// and Handle*() decoding; KEEP IT IN STEP with peer_link.cc when a frame layout changes.
+// PeerLink's own part (the handshake, PEERS, REJECT, LEAVING) needs a socket and a Replication;
+// this target plays it in a few lines (HandleFrame below): keep those in step with peer_link.cc.
 //
 // Input layout: byte 0 is the mode:
 //   bit 0     framed: the rest is records of [type][length byte, 255 = two more bytes LE]
@@ -23,8 +23,8 @@
 //
 // Checked: no read leaves the payload (each payload is copied into a heap block of exactly its
 // size, so ASan sees any overrun); ok() is sticky and a failed reader returns zero values;
-// kOk headers describe frames that fit in the buffer; a record decoded successfully re-encodes
-// with PeerWriter to bytes that decode to the same values; clients' output stays valid RESP; and
+// kOk headers describe frames that fit in the buffer; after a snapshot's end every entry the
+// peer holds there carries that snapshot's mark; clients' output stays valid RESP; and
 // after every frame the tables agree with the clients' indexes and the shards' counters, and
 // shadowed registry claims are remote, distinct from the visible holder, and never left without
 // one (a vacated key promotes its best shadow).
@@ -34,17 +34,16 @@
 
 #include <array>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "protocol/peer_frame.h"
 #include "replication/applier.h"
+#include "replication/peer_receiver.h"
 #include "replication/conflict_policy.h"
 #include "server/client.h"
 #include "server/server.h"
@@ -69,12 +68,12 @@ using groupd::protocol::PeerFrameType;
 using groupd::protocol::PeerReader;
 using groupd::protocol::PeerWriter;
 using groupd::replication::Applier;
+using groupd::replication::PeerReceiver;
 using groupd::replication::ConflictPolicy;
 
 // As in peer_link.cc.
 constexpr uint32_t kMaxFrameLength = 64 * 1024 * 1024;
 constexpr uint32_t kMaxHandshakeFrameLength = 64 * 1024;  // Before the link is up.
-enum OpCode : uint8_t { kOpRegister = 1, kOpUnregister = 2, kOpJoin = 3, kOpLeave = 4 };
 
 // A PeerReader whose every read is checked against a shadow of the rules it promises.
 class CheckedReader {
@@ -119,102 +118,21 @@ class CheckedReader {
   bool failed_ = false;
 };
 
-// peer_link.cc's ReadMeta(), over a CheckedReader.
-Meta ReadMeta(CheckedReader& r) {
-  Meta meta;
-  size_t used = Meta::Decode(r.raw().Rest(), &meta);
-  if (used == 0) {
-    r.raw().Fail();
-    FUZZ_CHECK(!r.ok(), "Fail() left the reader ok");
-  } else {
-    FUZZ_CHECK(used <= r.remaining(), "Meta::Decode took more than was left");
-    r.raw().Skip(used);
-  }
-  return meta;
-}
-
-void WriteMeta(PeerWriter& w, const Meta& meta) { w.Raw(meta.Encoded()); }
-
-// A decoded batch op or snapshot entry, for the re-encoding check.
-struct Record {
-  uint8_t op = 0;  // Batch op code, or 'r' / 'g' for snapshot entries.
-  std::string cluster, key, pid;
-  int64_t time_us = 0;
-  uint8_t reason = 0;
-  Meta meta;
-  bool has_meta = false;
-  bool operator==(const Record&) const = default;
-};
-
-// Writes r as its frame would carry it, decodes the frame again and compares.
-void CheckRoundTrip(const Record& r, bool snapshot) {
-  std::string frame;
-  PeerWriter w(&frame);
-  w.Begin(snapshot ? PeerFrameType::kSnapshotChunk : PeerFrameType::kBatch);
-  if (snapshot) {
-    w.Str(r.cluster);
-    w.U8(r.op);
-    w.Str(r.key);
-    w.Str(r.pid);
-    w.I64(r.time_us);
-    WriteMeta(w, r.meta);
-  } else {
-    w.U8(r.op);
-    w.Str(r.cluster);
-    w.Str(r.key);
-    w.Str(r.pid);
-    w.I64(r.time_us);
-    w.U8(r.reason);
-    if (r.has_meta) WriteMeta(w, r.meta);
-  }
-  w.End();
-  PeerFrameHeader h;
-  FUZZ_CHECK(DecodePeerHeader(frame, kMaxFrameLength, &h) == HeaderResult::kOk);
-  FUZZ_CHECK(h.length == frame.size() - groupd::protocol::kPeerHeaderSize);
-  CheckedReader rd(std::string_view(frame).substr(groupd::protocol::kPeerHeaderSize));
-  Record back;
-  back.op = r.op;
-  back.has_meta = r.has_meta;
-  if (snapshot) {
-    back.cluster = rd.Str();
-    back.op = rd.U8();
-    back.key = rd.Str();
-    back.pid = rd.Str();
-    back.time_us = rd.I64();
-    back.meta = ReadMeta(rd);
-  } else {
-    back.op = rd.U8();
-    back.cluster = rd.Str();
-    back.key = rd.Str();
-    back.pid = rd.Str();
-    back.time_us = rd.I64();
-    back.reason = rd.U8();
-    if (r.has_meta) back.meta = ReadMeta(rd);
-  }
-  FUZZ_CHECK(rd.ok() && rd.done(), "a re-encoded record did not decode");
-  FUZZ_CHECK(back == r, "a re-encoded record decoded differently: key \"" + Escape(r.key) + "\"");
-}
-
-std::string SeenKey(char kind, std::string_view key, std::string_view pid) {
-  std::string s;
-  s.push_back(kind);
-  s.append(key);
-  s.push_back('\0');
-  s.append(pid);
-  return s;
-}
-
-class Harness {
+class Harness : private groupd::replication::PeerReceiver::Sender {
  public:
   explicit Harness(uint8_t mode)
-      : server_(MakeConfig(mode)), applier_(server_, MakePolicy(mode)), up_(mode & 2) {
+      : server_(MakeConfig(mode)),
+        applier_(server_, MakePolicy(mode)),
+        up_(mode & 2),
+        receiver_(server_, applier_, *this, stats_) {
     server_.ConnectCluster("c", 0);
     peer_ = server_.AddNode("peer-a");
+    receiver_.set_node(peer_);
     // As Replication sets it up: a key a local process gives up promotes a shadowed claim.
     server_.on_registry_vacated = [this](ClusterState& cl, std::string_view key) {
       applier_.Promote(cl, key);
     };
-    if (up_) peer_clusters_ = {"c"};
+    if (up_) receiver_.SetPeerClusters({"c"});
     // Client 0 holds entries for the peer's records to collide with; client 1 monitors
     // everything and listens on the dispatch channels; client 2 only owns one group membership.
     for (size_t i = 0; i < clients_.size(); i++) {
@@ -373,12 +291,17 @@ class Harness {
       return true;
     }
     if (!up_) return false;
+    if (PeerReceiver::Handles(type)) {
+      // The real receiving code (replication/peer_receiver.cc), then what must hold after it.
+      uint64_t snapshots = stats_.snapshots_received;
+      bool ok = receiver_.Handle(type, payload);
+      if (stats_.snapshots_received != snapshots) CheckSnapshotEnded(payload);
+      return ok;
+    }
     CheckedReader r(payload);
     switch (type) {
       case PeerFrameType::kHeartbeat:
         return true;
-      case PeerFrameType::kClusters:
-        return HandleClusters(r);
       case PeerFrameType::kPeers: {
         uint64_t n = r.Var();
         for (uint64_t i = 0; i < n && r.ok(); i++) {
@@ -386,52 +309,6 @@ class Harness {
           std::string addr(r.Str());
         }
         return r.ok();
-      }
-      case PeerFrameType::kBatch:
-        return HandleBatch(r);
-      case PeerFrameType::kSnapshotBegin: {
-        std::string cluster(r.Str());
-        if (!r.ok()) return false;
-        if (ClusterState* cl = server_.FindCluster(cluster)) {
-          Receiving& rx = receiving_[cluster];
-          rx.mark = ++marks_;
-          rx.diff = false;
-          rx.seen.clear();
-          for (const auto& shard : cl->shards) {
-            if (groupd::NodeEntries(shard, peer_) > 0 || !shard.shadows.empty()) rx.diff = true;
-          }
-          // The counters must agree with the table: no entry of the peer when diff is false.
-          if (!rx.diff) {
-            for (const auto& shard : cl->shards) {
-              for (const auto& [key, e] : shard.registry) {
-                FUZZ_CHECK(e.node != peer_, "NodeEntries() is 0 but the peer holds a key");
-              }
-            }
-          }
-        }
-        return true;
-      }
-      case PeerFrameType::kSnapshotChunk:
-        return HandleSnapshotChunk(r);
-      case PeerFrameType::kSnapshotEnd: {
-        std::string cluster(r.Str());
-        if (!r.ok()) return false;
-        HandleSnapshotEnd(cluster);
-        return true;
-      }
-      case PeerFrameType::kDispatch: {
-        std::string_view cluster = r.Str(), group = r.Str(), message = r.Str();
-        if (!r.ok()) return false;
-        if (ClusterState* cl = server_.FindCluster(cluster)) {
-          server_.DispatchLocal(*cl, group, message);
-        }
-        return true;
-      }
-      case PeerFrameType::kPublish: {
-        std::string_view channel = r.Str(), message = r.Str();
-        if (!r.ok()) return false;
-        server_.pubsub().Publish(channel, message, server_);
-        return true;
       }
       case PeerFrameType::kLeaving:
         Close(Reason::kShutdown);
@@ -451,153 +328,43 @@ class Harness {
     std::string addr(r.Str());
     std::string nonce(r.Str());
     (void)r.U8();
+    PeerReceiver::ClusterSet clusters;
     uint64_t n = r.Var();
-    for (uint64_t i = 0; i < n && r.ok(); i++) peer_clusters_.emplace(r.Str());
+    for (uint64_t i = 0; i < n && r.ok(); i++) clusters.emplace(r.Str());
+    receiver_.SetPeerClusters(std::move(clusters));
     return r.ok();
   }
 
-  bool HandleClusters(CheckedReader& r) {
-    std::set<std::string> now;
-    uint64_t n = r.Var();
-    for (uint64_t i = 0; i < n && r.ok(); i++) now.emplace(r.Str());
-    if (!r.ok()) return false;
-    std::set<std::string> before = std::move(peer_clusters_);
-    peer_clusters_ = now;
-    for (const auto& c : before) {
-      if (now.count(c)) continue;
-      receiving_.erase(c);
-      if (ClusterState* cl = server_.FindCluster(c)) {
-        applier_.RemoveNode(peer_, Reason::kClusterDisconnect, cl);
-      }
-    }
-    return true;
-  }
+  // PeerReceiver::Sender: the fuzzer's peer needs no snapshot of ours.
+  void PeerJoinedCluster(const std::string& cluster) override { joined_.insert(cluster); }
 
-  // The oracle: what the snapshot (and changes since its start) carried, as peer_link.cc kept
-  // it before snapshot marks replaced the set; SNAPSHOT_END checks the marks agree with it.
-  void MarkSeen(const std::string& cluster, char kind, std::string_view key,
-                std::string_view pid) {
-    auto it = receiving_.find(cluster);
-    if (it != receiving_.end()) it->second.seen.insert(SeenKey(kind, key, pid));
-  }
-
-  uint32_t ReceivingMark(const std::string& cluster) const {
-    auto it = receiving_.find(cluster);
-    return it == receiving_.end() ? 0 : it->second.mark;
-  }
-
-  bool HandleBatch(CheckedReader& r) {
-    while (!r.done()) {
-      Record rec;
-      rec.op = r.U8();
-      rec.cluster = std::string(r.Str());
-      std::string_view key = r.Str(), pid = r.Str();
-      rec.time_us = r.I64();
-      rec.reason = r.U8();
-      rec.has_meta = rec.op == kOpRegister || rec.op == kOpJoin;
-      if (rec.has_meta) rec.meta = ReadMeta(r);
-      if (!r.ok() || rec.op < kOpRegister || rec.op > kOpLeave ||
-          rec.reason > static_cast<uint8_t>(Reason::kShutdown) || key.empty()) {
-        return false;
-      }
-      rec.key = key;
-      rec.pid = pid;
-      CheckRoundTrip(rec, false);
-      ClusterState* cl = server_.FindCluster(rec.cluster);
-      if (cl == nullptr) continue;
-      switch (rec.op) {
-        case kOpRegister:
-          applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), false,
-                            ReceivingMark(rec.cluster));
-          MarkSeen(rec.cluster, 'r', key, pid);
-          break;
-        case kOpUnregister:
-          applier_.Unregister(peer_, *cl, key, pid, static_cast<Reason>(rec.reason));
-          break;
-        case kOpJoin:
-          applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), false,
-                        ReceivingMark(rec.cluster));
-          MarkSeen(rec.cluster, 'g', key, pid);
-          break;
-        case kOpLeave:
-          applier_.Leave(peer_, *cl, key, pid, static_cast<Reason>(rec.reason));
-          break;
-      }
-      Flush();
-    }
-    return true;
-  }
-
-  bool HandleSnapshotChunk(CheckedReader& r) {
-    std::string cluster(r.Str());
-    if (!r.ok()) return false;
-    ClusterState* cl = server_.FindCluster(cluster);
-    uint32_t mark = ReceivingMark(cluster);
-    while (!r.done()) {
-      Record rec;
-      rec.cluster = cluster;
-      rec.op = r.U8();
-      std::string_view key = r.Str(), pid = r.Str();
-      rec.time_us = r.I64();
-      rec.meta = ReadMeta(r);
-      if (!r.ok() || (rec.op != 'r' && rec.op != 'g') || key.empty()) return false;
-      rec.key = key;
-      rec.pid = pid;
-      CheckRoundTrip(rec, true);
-      if (cl == nullptr) continue;
-      if (rec.op == 'r') {
-        applier_.Register(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true, mark);
-      } else {
-        applier_.Join(peer_, *cl, key, pid, rec.time_us, std::move(rec.meta), true, mark);
-      }
-      MarkSeen(cluster, static_cast<char>(rec.op), key, pid);
-      Flush();
-    }
-    return true;
-  }
-
-  // peer_link.cc's HandleSnapshotEnd, then the oracle check: what remains of the peer's is
-  // exactly what a seen-set would have kept.
-  void HandleSnapshotEnd(const std::string& cluster) {
-    auto it = receiving_.find(cluster);
-    if (it == receiving_.end()) return;
-    Receiving rx = std::move(it->second);
-    receiving_.erase(it);
+  // After a snapshot's end, what the peer holds in that cluster is exactly what the snapshot
+  // (and the changes since its start) carried: every entry and shadowed claim of the peer there
+  // carries that snapshot's mark, one nonzero value.
+  void CheckSnapshotEnded(std::string_view payload) {
+    PeerReader r(payload);
+    std::string_view cluster = r.Str();
+    FUZZ_CHECK(r.ok(), "a snapshot ended on a malformed SNAPSHOT_END");
     ClusterState* cl = server_.FindCluster(cluster);
     if (cl == nullptr) return;
-    if (rx.diff) {
-      std::vector<std::pair<std::string, groupd::Pid>> regs, members, shadows;
-      for (auto& shard : cl->shards) {
-        if (groupd::NodeEntries(shard, peer_) > 0) {
-          for (auto& [key, e] : shard.registry) {
-            if (e.node == peer_ && e.snapshot_mark != rx.mark) regs.emplace_back(key, e.pid);
-          }
-          for (auto& [name, g] : shard.groups) {
-            for (auto& [pid, m] : g.members) {
-              if (m.node == peer_ && m.snapshot_mark != rx.mark) members.emplace_back(name, pid);
-            }
-          }
-        }
-        for (auto& [key, claims] : shard.shadows) {
-          for (auto& c : claims) {
-            if (c.node == peer_ && c.snapshot_mark != rx.mark) shadows.emplace_back(key, c.pid);
-          }
-        }
-      }
-      for (auto& [key, pid] : shadows) groupd::RemoveShadow(cl->ShardFor(key), key, pid);
-      for (auto& [key, pid] : regs) applier_.Unregister(peer_, *cl, key, pid, Reason::kNodeDown);
-      for (auto& [g, pid] : members) applier_.Leave(peer_, *cl, g, pid, Reason::kNodeDown);
-    }
+    uint32_t mark = 0;
+    auto check = [&](uint32_t m, std::string_view what, std::string_view key) {
+      FUZZ_CHECK(m != 0, std::string(what) + " '" + Escape(key) + "' of the peer has no mark");
+      if (mark == 0) mark = m;
+      FUZZ_CHECK(m == mark, std::string(what) + " '" + Escape(key) +
+                                "' survived a snapshot that did not carry it");
+    };
     for (auto& shard : cl->shards) {
       for (auto& [key, e] : shard.registry) {
-        FUZZ_CHECK(e.node != peer_ || rx.seen.count(SeenKey('r', key, e.pid.view())),
-                   "a registration the snapshot did not carry survived its end");
+        if (e.node == peer_) check(e.snapshot_mark, "registration", key);
       }
       for (auto& [name, g] : shard.groups) {
         for (auto& [pid, m] : g.members) {
-          FUZZ_CHECK(m.node != peer_ || rx.seen.count(SeenKey('g', name, pid.view())),
-                     "a membership the snapshot did not carry survived its end");
+          if (m.node == peer_) check(m.snapshot_mark, "membership of", name);
         }
+      }
+      for (auto& [key, claims] : shard.shadows) {
+        for (auto& c : claims) check(c.snapshot_mark, "shadowed claim on", key);
       }
     }
   }
@@ -715,14 +482,9 @@ class Harness {
   bool up_ = false;
   bool closed_ = false;
   bool rejected_while_up_ = false;
-  std::set<std::string> peer_clusters_;
-  struct Receiving {
-    uint32_t mark = 0;
-    bool diff = false;
-    std::unordered_set<std::string> seen;  // The oracle.
-  };
-  std::map<std::string, Receiving> receiving_;
-  uint32_t marks_ = 0;
+  groupd::replication::LinkStats stats_;
+  PeerReceiver receiver_;
+  std::set<std::string> joined_;
 };
 
 size_t ReadSize(uint8_t b) { return b < 192 ? 1 + (b % 64) : 1 + (b - 192) * 64; }

@@ -1,0 +1,218 @@
+#include "replication/peer_receiver.h"
+
+#include <utility>
+#include <vector>
+
+#include "server/log.h"
+#include "server/pubsub.h"
+
+namespace groupd::replication {
+
+using protocol::PeerFrameType;
+using protocol::PeerReader;
+
+void WriteMeta(protocol::PeerWriter& w, const Meta* meta) {
+  if (meta == nullptr) {
+    w.Var(0);
+    return;
+  }
+  w.Raw(meta->Encoded());
+}
+
+Meta ReadMeta(PeerReader& r) {
+  Meta meta;
+  size_t used = Meta::Decode(r.Rest(), &meta);
+  if (used == 0) {
+    r.Fail();
+  } else {
+    r.Skip(used);
+  }
+  return meta;
+}
+
+bool PeerReceiver::Handles(PeerFrameType type) {
+  switch (type) {
+    case PeerFrameType::kClusters:
+    case PeerFrameType::kBatch:
+    case PeerFrameType::kSnapshotBegin:
+    case PeerFrameType::kSnapshotChunk:
+    case PeerFrameType::kSnapshotEnd:
+    case PeerFrameType::kDispatch:
+    case PeerFrameType::kPublish:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool PeerReceiver::Handle(PeerFrameType type, std::string_view payload) {
+  PeerReader r(payload);
+  switch (type) {
+    case PeerFrameType::kClusters:
+      return HandleClusters(r);
+    case PeerFrameType::kBatch:
+      return HandleBatch(r);
+    case PeerFrameType::kSnapshotBegin:
+      return HandleSnapshotBegin(r);
+    case PeerFrameType::kSnapshotChunk:
+      return HandleSnapshotChunk(r);
+    case PeerFrameType::kSnapshotEnd:
+      return HandleSnapshotEnd(r);
+    case PeerFrameType::kDispatch: {
+      std::string_view cluster = r.Str(), group = r.Str(), message = r.Str();
+      if (!r.ok()) return false;
+      if (ClusterState* cl = server_.FindCluster(cluster)) {
+        server_.DispatchLocal(*cl, group, message);
+      }
+      return true;
+    }
+    case PeerFrameType::kPublish: {
+      std::string_view channel = r.Str(), message = r.Str();
+      if (!r.ok()) return false;
+      server_.pubsub().Publish(channel, message, server_);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+bool PeerReceiver::HandleClusters(PeerReader& r) {
+  ClusterSet now;
+  uint64_t n = r.Var();
+  for (uint64_t i = 0; i < n && r.ok(); i++) now.emplace(r.Str());
+  if (!r.ok()) return false;
+  ClusterSet before = std::exchange(peer_clusters_, now);
+  for (const auto& c : now) {
+    if (!before.count(c) && server_.FindCluster(c) != nullptr) {
+      GD_LOG_VERBOSE("peer joined cluster '{}': sending snapshot", c);
+      sender_.PeerJoinedCluster(c);
+    }
+  }
+  for (const auto& c : before) {
+    if (now.count(c)) continue;
+    if (auto it = receiving_.find(c); it != receiving_.end()) receiving_.erase(it);
+    if (ClusterState* cl = server_.FindCluster(c)) {
+      applier_.RemoveNode(node_, Reason::kClusterDisconnect, cl);
+    }
+  }
+  return true;
+}
+
+uint32_t PeerReceiver::ReceivingMark(std::string_view cluster) const {
+  auto it = receiving_.find(cluster);
+  return it == receiving_.end() ? 0 : it->second.mark;
+}
+
+bool PeerReceiver::HandleBatch(PeerReader& r) {
+  stats_.batches_received++;
+  while (!r.done()) {
+    uint8_t op = r.U8();
+    std::string_view cluster = r.Str(), key = r.Str(), pid = r.Str();
+    int64_t time_us = r.I64();
+    uint8_t reason = r.U8();
+    Meta meta;
+    if (op == kOpRegister || op == kOpJoin) meta = ReadMeta(r);
+    if (!r.ok() || op < kOpRegister || op > kOpLeave ||
+        reason > static_cast<uint8_t>(Reason::kShutdown) || key.empty()) {
+      return false;
+    }
+    stats_.ops_received++;
+    ClusterState* cl = server_.FindCluster(cluster);
+    if (cl == nullptr) continue;  // Never store entries of a cluster this node is not in.
+    switch (op) {
+      case kOpRegister:
+        applier_.Register(node_, *cl, key, pid, time_us, std::move(meta), false,
+                          ReceivingMark(cluster));
+        break;
+      case kOpUnregister:
+        applier_.Unregister(node_, *cl, key, pid, static_cast<Reason>(reason));
+        break;
+      case kOpJoin:
+        applier_.Join(node_, *cl, key, pid, time_us, std::move(meta), false,
+                      ReceivingMark(cluster));
+        break;
+      case kOpLeave:
+        applier_.Leave(node_, *cl, key, pid, static_cast<Reason>(reason));
+        break;
+    }
+  }
+  return true;
+}
+
+bool PeerReceiver::HandleSnapshotBegin(PeerReader& r) {
+  std::string_view cluster = r.Str();
+  if (!r.ok()) return false;
+  ClusterState* cl = server_.FindCluster(cluster);
+  if (cl == nullptr) return true;
+  auto it = receiving_.find(cluster);
+  if (it == receiving_.end()) it = receiving_.emplace(std::string(cluster), Receiving{}).first;
+  Receiving& rx = it->second;
+  rx.mark = applier_.NextSnapshotMark();
+  rx.diff = false;
+  for (const Shard& shard : cl->shards) {
+    if (NodeEntries(shard, node_) > 0 || !shard.shadows.empty()) rx.diff = true;
+  }
+  return true;
+}
+
+bool PeerReceiver::HandleSnapshotChunk(PeerReader& r) {
+  std::string_view cluster = r.Str();
+  if (!r.ok()) return false;
+  ClusterState* cl = server_.FindCluster(cluster);
+  uint32_t mark = ReceivingMark(cluster);
+  while (!r.done()) {
+    uint8_t kind = r.U8();
+    std::string_view key = r.Str(), pid = r.Str();
+    int64_t time_us = r.I64();
+    Meta meta = ReadMeta(r);
+    if (!r.ok() || (kind != 'r' && kind != 'g') || key.empty()) return false;
+    if (cl == nullptr) continue;
+    if (kind == 'r') {
+      applier_.Register(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
+    } else {
+      applier_.Join(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
+    }
+  }
+  return true;
+}
+
+bool PeerReceiver::HandleSnapshotEnd(PeerReader& r) {
+  std::string_view cluster = r.Str();
+  if (!r.ok()) return false;
+  auto it = receiving_.find(cluster);
+  if (it == receiving_.end()) return true;
+  Receiving rx = it->second;
+  receiving_.erase(it);
+  stats_.snapshots_received++;
+  ClusterState* cl = server_.FindCluster(cluster);
+  if (cl == nullptr || !rx.diff) return true;
+  // Whatever this node held from the peer that its snapshot no longer has is gone: the peer's
+  // entries and shadowed claims without this snapshot's mark.
+  std::vector<std::pair<std::string, Pid>> regs, members, shadows;
+  for (auto& shard : cl->shards) {
+    if (NodeEntries(shard, node_) > 0) {
+      for (auto& [key, e] : shard.registry) {
+        if (e.node == node_ && e.snapshot_mark != rx.mark) regs.emplace_back(key, e.pid);
+      }
+      for (auto& [name, g] : shard.groups) {
+        for (auto& [pid, m] : g.members) {
+          if (m.node == node_ && m.snapshot_mark != rx.mark) members.emplace_back(name, pid);
+        }
+      }
+    }
+    for (auto& [key, claims] : shard.shadows) {
+      for (auto& c : claims) {
+        if (c.node == node_ && c.snapshot_mark != rx.mark) shadows.emplace_back(key, c.pid);
+      }
+    }
+  }
+  for (auto& [key, pid] : shadows) RemoveShadow(cl->ShardFor(key), key, pid);
+  for (auto& [key, pid] : regs) applier_.Unregister(node_, *cl, key, pid, Reason::kNodeDown);
+  for (auto& [g, pid] : members) applier_.Leave(node_, *cl, g, pid, Reason::kNodeDown);
+  GD_LOG_VERBOSE("snapshot of cluster '{}' applied ({} stale removed)", cluster,
+                 regs.size() + members.size());
+  return true;
+}
+
+}  // namespace groupd::replication
