@@ -11,9 +11,8 @@ namespace groupd::replication {
 void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
                        int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
   Shard& shard = cl.ShardFor(key);
-  auto it = shard.registry.find(key);
-  if (it != shard.registry.end()) {
-    RegEntry& held = it->second;
+  if (RegEntry* found = shard.registry.Find(key)) {
+    RegEntry& held = *found;
     if (held.pid == pid) {
       if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
       if (from_snapshot && held.meta == meta) return;  // Already held.
@@ -195,7 +194,7 @@ void Applier::RemoveNode(NodeId node, Reason reason, ClusterState* only) {
     // Collect first: removal edits the tables being walked.
     std::vector<std::pair<std::string, Pid>> regs, members;
     for (auto& shard : cl.shards) {
-      for (auto& [key, e] : shard.registry) {
+      for (auto&& [key, e] : shard.registry) {
         if (e.node == node) regs.emplace_back(key, e.pid);
       }
       for (auto& [name, g] : shard.groups) {

@@ -411,25 +411,25 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
   while (budget > 0 && s.shard < cl->shards.size()) {
     Shard& shard = cl->shards[s.shard];
     if (!s.registry_done) {
-      // Walk the registry bucket by bucket; an entry's place depends only on the bucket count,
-      // so the cursor survives changes between chunks unless the table rehashed.
-      auto& reg = shard.registry;
-      if (s.bucket_count != reg.bucket_count()) {
-        s.bucket_count = reg.bucket_count();
+      // Walk the registry slot by slot; entries keep their slot until the table is rebuilt,
+      // so the cursor survives changes between chunks unless the generation moved on.
+      const RegistryTable& reg = shard.registry;
+      if (s.generation != reg.generation()) {
+        s.generation = reg.generation();
+        s.bucket_count = reg.capacity();
         s.bucket = 0;
       }
-      // Empty buckets cost a little too: at most a few per entry of budget.
+      // Empty slots cost a little too: at most a few per entry of budget.
       size_t scan = 8 * budget + 64;
       for (; budget > 0 && scan > 0 && s.bucket < s.bucket_count; s.bucket++, scan--) {
-        for (auto e = reg.begin(s.bucket); e != reg.end(s.bucket); ++e) {
-          if (e->second.node != kLocalNode) continue;
-          writer_.U8('r');
-          writer_.Str(e->first);
-          writer_.Str(e->second.pid);
-          writer_.I64(e->second.time_us);
-          WriteMeta(writer_, &e->second.meta);
-          spend();
-        }
+        const RegEntry* e = reg.EntryAt(s.bucket);
+        if (e == nullptr || e->node != kLocalNode) continue;
+        writer_.U8('r');
+        writer_.Str(RegistryTable::KeyOf(*e));
+        writer_.Str(e->pid);
+        writer_.I64(e->time_us);
+        WriteMeta(writer_, &e->meta);
+        spend();
       }
       if (s.bucket < s.bucket_count) break;  // Budget spent inside the registry part.
       s.registry_done = true;
@@ -466,6 +466,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
     s.registry_done = false;
     s.bucket = 0;
     s.bucket_count = 0;
+    s.generation = UINT64_MAX;
   }
   writer_.End();
   if (s.shard >= cl->shards.size()) {

@@ -78,10 +78,11 @@ class PeerLink : private PeerReceiver::Sender {
     std::string cluster;
     size_t shard = 0;
     bool began = false;
-    // Registry cursor: the next hash bucket, valid while the table keeps bucket_count buckets
-    // (a rehash restarts the shard's registry part; resent entries are harmless).
+    // Registry cursor: the next slot, valid while the table keeps its generation (a rebuild
+    // restarts the shard's registry part; entries sent twice are harmless).
     size_t bucket = 0;
     size_t bucket_count = 0;
+    uint64_t generation = UINT64_MAX;
     bool registry_done = false;
     // Next (group, pid) to send in this shard; ("", "") is the start.
     std::string group_cursor;

@@ -192,7 +192,7 @@ bool PeerReceiver::HandleSnapshotEnd(PeerReader& r) {
   std::vector<std::pair<std::string, Pid>> regs, members, shadows;
   for (auto& shard : cl->shards) {
     if (NodeEntries(shard, node_) > 0) {
-      for (auto& [key, e] : shard.registry) {
+      for (auto&& [key, e] : shard.registry) {
         if (e.node == node_ && e.snapshot_mark != rx.mark) regs.emplace_back(key, e.pid);
       }
       for (auto& [name, g] : shard.groups) {

@@ -39,10 +39,31 @@ enum class EntryKind : char { kRegistry = 'r', kGroup = 'g' };
 // slot here (RegEntry/Member::owned_slot) so removal is a swap with the last ref.
 class OwnedIndex {
  public:
-  struct Ref {
-    ClusterState* cluster;
-    const std::string* key;
-    EntryKind kind;
+  // A registry entry (whose key is RegistryTable::KeyOf) or a group name, tagged in the low
+  // bit of one pointer so a ref is 16 bytes.
+  class Ref {
+   public:
+    static Ref Registry(ClusterState* cluster, RegEntry* entry) {
+      return Ref(cluster, reinterpret_cast<uintptr_t>(entry));
+    }
+    static Ref Group(ClusterState* cluster, const std::string* name) {
+      return Ref(cluster, reinterpret_cast<uintptr_t>(name) | 1);
+    }
+    ClusterState* cluster() const { return cluster_; }
+    EntryKind kind() const { return (target_ & 1) ? EntryKind::kGroup : EntryKind::kRegistry; }
+    RegEntry* entry() const { return reinterpret_cast<RegEntry*>(target_); }  // kRegistry.
+    const std::string* group() const {                                       // kGroup.
+      return reinterpret_cast<const std::string*>(target_ & ~uintptr_t{1});
+    }
+    std::string_view key() const {
+      return kind() == EntryKind::kRegistry ? RegistryTable::KeyOf(*entry())
+                                            : std::string_view(*group());
+    }
+
+   private:
+    Ref(ClusterState* cluster, uintptr_t target) : cluster_(cluster), target_(target) {}
+    ClusterState* cluster_;
+    uintptr_t target_;
   };
 
   size_t size() const { return refs_.size(); }

@@ -221,8 +221,8 @@ bool Server::DisconnectCluster(std::string_view name_arg) {
   };
   std::vector<Local> locals;
   for (auto& shard : cl->shards) {
-    for (auto& [key, e] : shard.registry) {
-      if (e.node == kLocalNode) locals.push_back({EntryKind::kRegistry, key, e.owner});
+    for (auto&& [key, e] : shard.registry) {
+      if (e.node == kLocalNode) locals.push_back({EntryKind::kRegistry, std::string(key), e.owner});
     }
     for (auto& [gname, g] : shard.groups) {
       for (auto& [pid, m] : g.members) {
@@ -256,7 +256,7 @@ RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string
   RegisterResult r = Register(cl.ShardFor(key), key, std::move(entry));
   if (r.outcome == RegisterOutcome::kTaken) return r;
   if (r.outcome == RegisterOutcome::kCreated) {
-    r.entry->owned_slot = owner.owned.Add({&cl, r.key, EntryKind::kRegistry});
+    r.entry->owned_slot = owner.owned.Add(OwnedIndex::Ref::Registry(&cl, r.entry));
   }
   const Meta* prev = r.outcome == RegisterOutcome::kUpdated ? &r.previous_meta : nullptr;
   EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, &r.entry->meta, prev,
@@ -267,11 +267,11 @@ RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string
 void Server::DropOwnedRef(Owner& owner, uint32_t slot) {
   const OwnedIndex::Ref* moved = owner.owned.Remove(slot);
   if (moved == nullptr) return;
-  Shard& shard = moved->cluster->ShardFor(*moved->key);
-  if (moved->kind == EntryKind::kRegistry) {
-    shard.registry.find(*moved->key)->second.owned_slot = slot;
+  if (moved->kind() == EntryKind::kRegistry) {
+    moved->entry()->owned_slot = slot;
   } else {
-    shard.groups.find(*moved->key)->second.members.find(owner.pid)->second.owned_slot = slot;
+    Shard& shard = moved->cluster()->ShardFor(*moved->group());
+    shard.groups.find(*moved->group())->second.members.find(owner.pid)->second.owned_slot = slot;
   }
 }
 
@@ -292,7 +292,7 @@ JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view gr
   JoinResult r = Join(shard, group, owner.pid,
                       Member{.node = kLocalNode, .owner = owner.id, .time_us = now,
                              .meta = std::move(meta)});
-  if (r.created) r.member->owned_slot = owner.owned.Add({&cl, r.group, EntryKind::kGroup});
+  if (r.created) r.member->owned_slot = owner.owned.Add(OwnedIndex::Ref::Group(&cl, r.group));
   EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, &r.member->meta,
                  r.created ? nullptr : &r.previous_meta, Reason::kNone, r.member->time_us);
   return r;
@@ -314,10 +314,10 @@ void Server::RemoveOwnerEntries(Owner& owner, Reason reason) {
   while (!owner.owned.empty()) {
     uint32_t last = static_cast<uint32_t>(owner.owned.size() - 1);
     OwnedIndex::Ref ref = owner.owned[last];
-    key = *ref.key;
-    bool removed = ref.kind == EntryKind::kRegistry
-                       ? UnregisterLocal(owner, *ref.cluster, key, reason)
-                       : LeaveLocal(owner, *ref.cluster, key, reason);
+    key = ref.key();
+    bool removed = ref.kind() == EntryKind::kRegistry
+                       ? UnregisterLocal(owner, *ref.cluster(), key, reason)
+                       : LeaveLocal(owner, *ref.cluster(), key, reason);
     if (!removed) owner.owned.Remove(last);  // Never expected: the index and table disagree.
   }
 }

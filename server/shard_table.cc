@@ -16,40 +16,34 @@ void CountNode(Shard& shard, NodeId node, bool added) {
 }  // namespace
 
 RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
-  auto it = shard.registry.find(key);
-  if (it != shard.registry.end()) {
-    RegEntry& held = it->second;
-    if (held.pid != entry.pid) return {RegisterOutcome::kTaken, {}, &held, &it->first};
-    Meta previous = std::move(held.meta);
-    held.meta = std::move(entry.meta);
-    return {RegisterOutcome::kUpdated, std::move(previous), &held, &it->first};
+  if (RegEntry* held = shard.registry.Find(key)) {
+    if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};
+    Meta previous = std::move(held->meta);
+    held->meta = std::move(entry.meta);
+    return {RegisterOutcome::kUpdated, std::move(previous), held};
   }
-  if (entry.node == kLocalNode) shard.local_registrations++;
-  CountNode(shard, entry.node, true);
-  auto [ins, _] = shard.registry.emplace(std::string(key), std::move(entry));
-  return {RegisterOutcome::kCreated, {}, &ins->second, &ins->first};
+  NodeId node = entry.node;
+  RegEntry* ins = shard.registry.Insert(key, std::move(entry)).first;
+  if (node == kLocalNode) shard.local_registrations++;
+  CountNode(shard, node, true);
+  return {RegisterOutcome::kCreated, {}, ins};
 }
 
 std::optional<RegEntry> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
-  auto it = shard.registry.find(key);
-  if (it == shard.registry.end() || it->second.pid != pid) return std::nullopt;
+  const RegEntry* held = shard.registry.Find(key);
+  if (held == nullptr || held->pid != pid) return std::nullopt;
   return RemoveRegistration(shard, key);
 }
 
 std::optional<RegEntry> RemoveRegistration(Shard& shard, std::string_view key) {
-  auto it = shard.registry.find(key);
-  if (it == shard.registry.end()) return std::nullopt;
-  RegEntry removed = std::move(it->second);
-  shard.registry.erase(it);
-  if (removed.node == kLocalNode) shard.local_registrations--;
-  CountNode(shard, removed.node, false);
+  std::optional<RegEntry> removed = shard.registry.Erase(key);
+  if (!removed) return std::nullopt;
+  if (removed->node == kLocalNode) shard.local_registrations--;
+  CountNode(shard, removed->node, false);
   return removed;
 }
 
-const RegEntry* Lookup(const Shard& shard, std::string_view key) {
-  auto it = shard.registry.find(key);
-  return it == shard.registry.end() ? nullptr : &it->second;
-}
+const RegEntry* Lookup(const Shard& shard, std::string_view key) { return shard.registry.Find(key); }
 
 void AddShadow(Shard& shard, std::string_view key, RegEntry&& claim) {
   auto it = shard.shadows.find(key);

@@ -11,28 +11,9 @@
 
 #include "server/meta.h"
 #include "server/pid.h"
+#include "server/registry_table.h"
 
 namespace groupd {
-
-// Index of a node in this node's node table; kLocalNode is this node.
-using NodeId = uint32_t;
-inline constexpr NodeId kLocalNode = 0;
-
-// Handle of the local owner of an entry (today a connection; later a session that outlives one).
-// 0 for entries owned by remote nodes.
-using OwnerId = uint64_t;
-
-struct RegEntry {
-  Pid pid;
-  NodeId node = kLocalNode;
-  union {
-    uint32_t owned_slot = 0;  // Local entries: the slot of this entry in its owner's OwnedIndex.
-    uint32_t snapshot_mark;   // Remote entries: the mark of the last snapshot that carried it.
-  };
-  OwnerId owner = 0;
-  int64_t time_us = 0;  // Registration time (wall clock, microseconds), used by conflict policy.
-  Meta meta;
-};
 
 struct Member {
   NodeId node = kLocalNode;
@@ -60,7 +41,7 @@ struct StringHash {
 // return what changed and never touch a socket or emit an event; the caller turns results into
 // replies and events. Thread-compatible.
 struct Shard {
-  std::unordered_map<std::string, RegEntry, StringHash, std::equal_to<>> registry;
+  RegistryTable registry;
   // Ordered so that a prefix query is a range scan whose cost follows the size of the result.
   std::map<std::string, Group, std::less<>> groups;
   // Remote claims on a key that lost to its visible holder in this node's view. They are kept,
@@ -86,7 +67,6 @@ struct RegisterResult {
   RegisterOutcome outcome;
   Meta previous_meta;             // Set for kUpdated.
   RegEntry* entry;                // The entry now held under the key (the holder on kTaken).
-  const std::string* key;         // The key as the table holds it (stable while the entry is).
 };
 
 // Registers entry.pid under key. The same pid re-registering replaces meta in place (keeping its

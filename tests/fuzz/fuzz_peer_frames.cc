@@ -355,7 +355,7 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
                                 "' survived a snapshot that did not carry it");
     };
     for (auto& shard : cl->shards) {
-      for (auto& [key, e] : shard.registry) {
+      for (auto&& [key, e] : shard.registry) {
         if (e.node == peer_) check(e.snapshot_mark, "registration", key);
       }
       for (auto& [name, g] : shard.groups) {

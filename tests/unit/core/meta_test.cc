@@ -106,25 +106,35 @@ TEST(MetaPayloadBytesTest, CountsFieldAndValueBytes) {
 
 TEST(OwnedIndexTest, RemoveSwapsTheLastRefIntoTheSlotAndSaysWhichMoved) {
   ClusterState blue("blue", 1);
-  std::string k1 = "k1", k2 = "k2", k3 = "k3";
+  Shard& shard = blue.shards[0];
+  RegEntry* k1 = shard.registry.Insert("k1", RegEntry{}).first;
+  RegEntry* k3 = shard.registry.Insert("k3", RegEntry{}).first;
+  std::string k2 = "k2";
   OwnedIndex index;
-  EXPECT_EQ(index.Add({&blue, &k1, EntryKind::kRegistry}), 0u);
-  EXPECT_EQ(index.Add({&blue, &k2, EntryKind::kGroup}), 1u);
-  EXPECT_EQ(index.Add({&blue, &k3, EntryKind::kRegistry}), 2u);
+  EXPECT_EQ(index.Add(OwnedIndex::Ref::Registry(&blue, k1)), 0u);
+  EXPECT_EQ(index.Add(OwnedIndex::Ref::Group(&blue, &k2)), 1u);
+  EXPECT_EQ(index.Add(OwnedIndex::Ref::Registry(&blue, k3)), 2u);
   EXPECT_TRUE(index.Contains(EntryKind::kGroup, "blue", "k2"));
+  EXPECT_TRUE(index.Contains(EntryKind::kRegistry, "blue", "k3"));
   EXPECT_FALSE(index.Contains(EntryKind::kRegistry, "blue", "k2"));  // Kind matters.
   EXPECT_FALSE(index.Contains(EntryKind::kGroup, "", "k2"));         // Cluster matters.
+  EXPECT_EQ(index[1].kind(), EntryKind::kGroup);
+  EXPECT_EQ(index[1].group(), &k2);
+  EXPECT_EQ(index[1].key(), "k2");
+  EXPECT_EQ(index[0].kind(), EntryKind::kRegistry);
+  EXPECT_EQ(index[0].entry(), k1);
+  EXPECT_EQ(index[0].key(), "k1");
 
   const OwnedIndex::Ref* moved = index.Remove(0);
   ASSERT_NE(moved, nullptr);
-  EXPECT_EQ(moved->key, &k3);  // The last ref now lives in slot 0.
-  EXPECT_EQ(index[0].key, &k3);
+  EXPECT_EQ(moved->entry(), k3);  // The last ref now lives in slot 0.
+  EXPECT_EQ(index[0].key(), "k3");
   EXPECT_EQ(index.size(), 2u);
   EXPECT_EQ(index.Remove(1), nullptr);  // Removing the last moves nothing.
   EXPECT_EQ(index.size(), 1u);
   std::vector<OwnedIndex::Ref> all = index.TakeAll();
   ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].key, &k3);
+  EXPECT_EQ(all[0].cluster(), &blue);
   EXPECT_TRUE(index.empty());
 }
 
