@@ -41,13 +41,30 @@ test: test-deps client-deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 300
 
-# UBSan prints no stack trace unless asked; the groupd processes the tests start inherit this.
-test-asan:
-	UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS=-DGROUPD_SANITIZE=address
+# The groupd processes the tests start write their stderr to files the tests delete, and a
+# TSan or LeakSanitizer report only changes an exit status nobody checks. So every process's
+# sanitizer reports go to BUILD_DIR/sanitizer-reports (log_path), and any report there fails
+# the target after it is printed. UBSan prints no stack trace unless asked.
+SAN_REPORTS = $(CURDIR)/$(SAN_BUILD_DIR)/sanitizer-reports
+define run_sanitized
+	@rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
+	@status=0; \
+	$(1) $(MAKE) test BUILD_DIR=$(SAN_BUILD_DIR) BUILD_TYPE=Debug CMAKE_FLAGS=$(2) || status=$$?; \
+	if [ -n "$$(ls -A $(SAN_REPORTS))" ]; then \
+	  for f in $(SAN_REPORTS)/*; do echo "===== $$f"; cat "$$f"; done; \
+	  echo "$@: sanitizer reports in $(SAN_REPORTS) (above)"; [ $$status -ne 0 ] || status=1; \
+	fi; \
+	exit $$status
+endef
 
+test-asan: SAN_BUILD_DIR = build-asan
+test-asan:
+	$(call run_sanitized,UBSAN_OPTIONS="$$UBSAN_OPTIONS:print_stacktrace=1:log_path=$(SAN_REPORTS)/ubsan" \
+	  ASAN_OPTIONS="$$ASAN_OPTIONS:log_path=$(SAN_REPORTS)/asan",-DGROUPD_SANITIZE=address)
+
+test-tsan: SAN_BUILD_DIR = build-tsan
 test-tsan:
-	$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=Debug CMAKE_FLAGS=-DGROUPD_SANITIZE=thread
+	$(call run_sanitized,TSAN_OPTIONS="$$TSAN_OPTIONS:log_path=$(SAN_REPORTS)/tsan",-DGROUPD_SANITIZE=thread)
 
 # Chaos test (tools/chaos.py): five nodes behind fault proxies under client load while nodes are
 # killed, paused and partitioned for CHAOS_SECONDS, then every invariant is checked and figures

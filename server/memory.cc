@@ -12,16 +12,17 @@
 #include <malloc.h>
 #endif
 
-// Under AddressSanitizer malloc is the sanitizer's, and mallinfo2() reads 0: ask it instead.
-#if defined(__SANITIZE_ADDRESS__)
-#define GROUPD_ASAN 1
+// Under AddressSanitizer or ThreadSanitizer malloc is the sanitizer's, and mallinfo2() reads 0:
+// ask it instead. Declared here: GCC ships no <sanitizer/allocator_interface.h> (clang does).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define GROUPD_SANITIZER_MALLOC 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GROUPD_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define GROUPD_SANITIZER_MALLOC 1
 #endif
 #endif
-#ifdef GROUPD_ASAN
-#include <sanitizer/allocator_interface.h>
+#ifdef GROUPD_SANITIZER_MALLOC
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace groupd {
@@ -37,7 +38,7 @@ uint64_t UsedMemory() {
   len = sizeof(allocated);
   if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) != 0) return 0;
   return allocated;
-#elif defined(GROUPD_ASAN)
+#elif defined(GROUPD_SANITIZER_MALLOC)
   return __sanitizer_get_current_allocated_bytes();
 #else
   struct mallinfo2 mi = mallinfo2();

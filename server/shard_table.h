@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <absl/container/btree_map.h>
+
 #include "server/meta.h"
 #include "server/pid.h"
 #include "server/registry_table.h"
@@ -28,7 +30,10 @@ struct Member {
 
 struct Group {
   // Ordered by pid so replies are deterministic and a pid's membership is found in O(log n).
-  std::map<Pid, Member, PidLess> members;
+  // A B-tree keeps members in arrays of nodes (about 45 bytes each where a red-black tree node
+  // takes 80), and walks them in order with few cache misses. Insertions and erasures move
+  // members, so no Member* is kept across a change to its group.
+  absl::btree_map<Pid, Member, PidLess> members;
   size_t local_count = 0;
 };
 

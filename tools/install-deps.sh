@@ -3,7 +3,8 @@
 # everything is already present. Uses sudo when not root.
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config libuv1-dev libjemalloc-dev libspdlog-dev libfmt-dev libssl-dev)
+build_pkgs=(cmake g++ make pkg-config libuv1-dev libjemalloc-dev libspdlog-dev libfmt-dev libssl-dev
+            libabsl-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev libhiredis-dev redis-tools openssl python3 python3-redis nodejs npm)
 
 want=("${build_pkgs[@]}")
