@@ -53,12 +53,7 @@ STALL_MS = 50.0  # A reply slower than this is counted (the bound the snapshot m
 PROBE_GAP_S = 0.001
 
 
-def _encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        b = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
-    return b"".join(out)
+_encode = Resp.encode  # One RESP command encoder for all the bench tools.
 
 
 def _recv_exact(sock, n):
