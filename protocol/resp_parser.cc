@@ -274,6 +274,25 @@ ParseResult RequestParser::ParseMultibulk(std::string_view buf, const ParserLimi
   }
 
   while (static_cast<int64_t>(arg_offsets_.size()) < multibulk_len_) {
+    if (bulk_len_ < 0 && !nul_in_line_ && scan_pos_ <= pos_) {
+      // Fast path for the usual header, "$" and 1 to 9 digits without a leading zero, followed by
+      // CR and one more byte: read the digits and find the CR in one pass. Anything else (a
+      // header not all here yet, "$0", a bad byte) takes the general path below, which has the
+      // exact Redis behaviour.
+      const char* p = buf.data() + pos_;
+      const char* end = buf.data() + buf.size();
+      if (end - p >= 4 && p[0] == '$' && p[1] >= '1' && p[1] <= '9') {
+        int64_t len = p[1] - '0';
+        const char* q = p + 2;
+        while (q < end && q - p <= 9 && *q >= '0' && *q <= '9') len = len * 10 + (*q++ - '0');
+        if (q + 1 < end && *q == '\r' && len <= limits.max_bulk_len &&
+            !(limits.unauthenticated && len > kUnauthMaxBulkLen)) {
+          pos_ = static_cast<size_t>(q - buf.data()) + 2;
+          scan_pos_ = pos_;
+          bulk_len_ = len;
+        }
+      }
+    }
     if (bulk_len_ < 0) {
       size_t cr = FindCr(buf);
       if (cr == std::string_view::npos) {
