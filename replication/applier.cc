@@ -149,9 +149,9 @@ void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
 void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
                    int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
   Shard& shard = cl.ShardFor(group);
-  if (auto git = shard.groups.find(group); git != shard.groups.end()) {
-    auto it = git->second.members.find(pid);
-    if (it != git->second.members.end()) {
+  if (Group* g = FindGroup(shard, group)) {
+    auto it = g->members.find(pid);
+    if (it != g->members.end()) {
       Member& held = it->second;
       if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
       if (from_snapshot && held.meta == meta) return;  // Already held.

@@ -271,7 +271,7 @@ void Server::DropOwnedRef(Owner& owner, uint32_t slot) {
     moved->entry()->owned_slot = slot;
   } else {
     Shard& shard = moved->cluster()->ShardFor(*moved->group());
-    shard.groups.find(*moved->group())->second.members.find(owner.pid)->second.owned_slot = slot;
+    FindGroup(shard, *moved->group())->members.find(owner.pid)->second.owned_slot = slot;
   }
 }
 

@@ -68,14 +68,20 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
 }
 
 JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member) {
-  auto git = shard.groups.find(group);
-  if (git == shard.groups.end()) git = shard.groups.emplace(std::string(group), Group{}).first;
-  Group& g = git->second;
+  Shard::GroupMap::value_type* entry;
+  if (auto it = shard.group_index.find(group); it != shard.group_index.end()) {
+    entry = it->second;
+  } else {
+    entry = &*shard.groups.emplace(std::string(group), Group{}).first;
+    shard.group_index.emplace(std::string_view(entry->first), entry);
+  }
+  const std::string* name = &entry->first;
+  Group& g = entry->second;
   auto mit = g.members.find(pid);
   if (mit != g.members.end()) {
     Meta previous = std::move(mit->second.meta);
     mit->second.meta = std::move(member.meta);
-    return {false, std::move(previous), &mit->second, &git->first};
+    return {false, std::move(previous), &mit->second, name};
   }
   bool local = member.node == kLocalNode;
   CountNode(shard, member.node, true);
@@ -85,13 +91,13 @@ JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& m
     g.local_count++;
     shard.local_memberships++;
   }
-  return {true, {}, &mit->second, &git->first};
+  return {true, {}, &mit->second, name};
 }
 
 std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid) {
-  auto git = shard.groups.find(group);
-  if (git == shard.groups.end()) return std::nullopt;
-  Group& g = git->second;
+  auto index = shard.group_index.find(group);
+  if (index == shard.group_index.end()) return std::nullopt;
+  Group& g = index->second->second;
   auto mit = g.members.find(pid);
   if (mit == g.members.end()) return std::nullopt;
   Member removed = std::move(mit->second);
@@ -102,13 +108,23 @@ std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_vi
     g.local_count--;
     shard.local_memberships--;
   }
-  if (g.members.empty()) shard.groups.erase(git);
+  if (g.members.empty()) {
+    // The index's key views the name the map erases: drop the index entry first.
+    auto node = shard.groups.find(index->first);
+    shard.group_index.erase(index);
+    shard.groups.erase(node);
+  }
   return removed;
 }
 
 const Group* FindGroup(const Shard& shard, std::string_view group) {
-  auto it = shard.groups.find(group);
-  return it == shard.groups.end() ? nullptr : &it->second;
+  auto it = shard.group_index.find(group);
+  return it == shard.group_index.end() ? nullptr : &it->second->second;
+}
+
+Group* FindGroup(Shard& shard, std::string_view group) {
+  auto it = shard.group_index.find(group);
+  return it == shard.group_index.end() ? nullptr : &it->second->second;
 }
 
 }  // namespace groupd

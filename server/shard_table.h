@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <absl/container/btree_map.h>
+#include <absl/container/flat_hash_map.h>
 
 #include "server/meta.h"
 #include "server/pid.h"
@@ -48,7 +49,12 @@ struct StringHash {
 struct Shard {
   RegistryTable registry;
   // Ordered so that a prefix query is a range scan whose cost follows the size of the result.
-  std::map<std::string, Group, std::less<>> groups;
+  // Add and remove groups only through Join and Leave, which keep group_index in step.
+  using GroupMap = std::map<std::string, Group, std::less<>>;
+  GroupMap groups;
+  // The same groups by name, hashed: a lookup is one probe instead of a walk down the tree
+  // comparing names. Keys view the names held by `groups`, whose nodes do not move.
+  absl::flat_hash_map<std::string_view, GroupMap::value_type*> group_index;
   // Remote claims on a key that lost to its visible holder in this node's view. They are kept,
   // not dropped, because the visible holder may already be gone at its own node: when it is
   // removed here, the best remaining claim becomes visible. Never holds a local process's claim
@@ -105,6 +111,7 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid);
 std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid);
 
 const Group* FindGroup(const Shard& shard, std::string_view group);
+Group* FindGroup(Shard& shard, std::string_view group);
 
 // Calls fn(name, group) for every group whose name starts with prefix, in name order.
 template <typename Fn>

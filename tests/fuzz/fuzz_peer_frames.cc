@@ -429,8 +429,11 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
           FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kRegistry, name, key) == 1,
                      "registration '" + Escape(key) + "' missing from its owner's index");
         }
+        FUZZ_CHECK(shard.group_index.size() == shard.groups.size(), "group index out of step");
         for (const auto& [gname, g] : shard.groups) {
           FUZZ_CHECK(!g.members.empty(), "empty group kept");
+          FUZZ_CHECK(groupd::FindGroup(static_cast<const groupd::Shard&>(shard), gname) == &g,
+                     "group index does not find group '" + Escape(gname) + "'");
           size_t local_in_group = 0;
           for (const auto& [pid, m] : g.members) {
             members++;
