@@ -172,7 +172,6 @@ void Server::Execute(Client& c, std::span<const std::string_view> args) {
 void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
   stats_.total_commands++;
   c.commands_processed++;
-  c.last_interaction_ms = NowMs();
   CommandContext ctx{*this, c, args, c.writer};
 
   const CommandSpec* spec = commands_.Find(args[0]);

@@ -297,7 +297,9 @@ class PubsubTcl : public TclBlock<PubsubTcl> {
                                       std::vector<std::string> names, bool send = true) {
     std::vector<std::string> cmd = {kind};
     cmd.insert(cmd.end(), names.begin(), names.end());
-    if (send) EXPECT_TRUE(c.SendCommand(cmd));
+    if (send) {
+      EXPECT_TRUE(c.SendCommand(cmd));
+    }
     std::vector<int64_t> counts;
     const bool ordered = kind.find("unsubscribe") == std::string::npos;
     while (!names.empty()) {
