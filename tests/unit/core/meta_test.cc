@@ -104,6 +104,27 @@ TEST(MetaPayloadBytesTest, CountsFieldAndValueBytes) {
   EXPECT_EQ(MetaPayloadBytes(Meta{{"ab", "cde"}, {"", "f"}}), 6u);
 }
 
+TEST(PidTest, CopiesShareOneStringAndCompareByValue) {
+  Pid a("1.x@n1");
+  EXPECT_EQ(a.use_count(), 1u);
+  {
+    Pid b = a;
+    EXPECT_EQ(a.use_count(), 2u);
+    EXPECT_EQ(b.view().data(), a.view().data());
+  }
+  EXPECT_EQ(a.use_count(), 1u);
+  Pid c("1.x@n1");  // Another copy with the same bytes.
+  EXPECT_EQ(a, c);
+  EXPECT_EQ(a, std::string_view("1.x@n1"));
+  EXPECT_LT(Pid("1.a"), Pid("1.b"));
+  EXPECT_TRUE(Pid().empty());
+  EXPECT_EQ(Pid("").use_count(), 0u);  // The empty pid allocates nothing.
+  EXPECT_EQ("p=" + a, "p=1.x@n1");
+  Pid moved = std::move(c);
+  EXPECT_EQ(moved, a);
+  EXPECT_EQ(moved.str(), "1.x@n1");
+}
+
 TEST(OwnedIndexTest, RemoveSwapsTheLastRefIntoTheSlotAndSaysWhichMoved) {
   ClusterState blue("blue", 1);
   Shard& shard = blue.shards[0];

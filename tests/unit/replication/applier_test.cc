@@ -158,6 +158,32 @@ TEST_F(ApplierTest, RemoteRegisterStoresEntryAndEmitsRegisteredWithRemoteNode) {
   EXPECT_EQ(evs[0].reason, "");
 }
 
+// A remote process's entries share one copy of its pid; copies nobody uses any more are swept
+// once the intern table doubles, so it stays within twice the live pids.
+TEST_F(ApplierTest, RemotePidsAreSharedAndUnusedOnesSwept) {
+  applier().Register(n2_, def(), "a", "1.a@n2", 100, {});
+  applier().Join(n2_, def(), "g", "1.a@n2", 100, {});
+  const RegEntry* e = Held("a");
+  ASSERT_NE(e, nullptr);
+  const Group* g = FindGroup(def().ShardFor("g"), "g");
+  ASSERT_NE(g, nullptr);
+  const Pid& member_pid = g->members.begin()->first;
+  EXPECT_EQ(e->pid.view().data(), member_pid.view().data()) << "one copy of the pid";
+  EXPECT_EQ(e->pid.use_count(), 3u);  // The entry, the membership and the intern table.
+  EXPECT_EQ(applier().interned_pids(), 1u);
+
+  // Thousands of short-lived remote processes come and go.
+  for (int i = 0; i < 5000; i++) {
+    std::string key = "k" + std::to_string(i), pid = std::to_string(i) + ".b@n2";
+    applier().Register(n2_, def(), key, pid, 100, {});
+    applier().Unregister(n2_, def(), key, pid, Reason::kUnregister);
+  }
+  EXPECT_LT(applier().interned_pids(), 2 * 1024u + 2);
+  // The live one survives every sweep, still shared.
+  EXPECT_EQ(Held("a")->pid.view().data(), member_pid.view().data());
+  Events();
+}
+
 TEST_F(ApplierTest, RemoteReRegisterWithNewMetaEmitsRegisteredWithPreviousMeta) {
   applier().Register(n2_, def(), "k", "1.a@n2", 100, {{"v", "1"}});
   Events();
