@@ -31,6 +31,9 @@ struct Config {
   // +@all %tenant-a"). The option may be given many times; each adds (or redefines) one user.
   std::vector<std::string> users;
   int64_t maxclients = 10000;
+  // After reading a request the loop polls without sleeping for this long (0: never), so busy
+  // clients' next requests cost no sleep and wake-up.
+  int64_t busy_poll_us = 50;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t proto_max_multibulk_len = 1024 * 1024;
   int64_t proto_inline_max_size = 64 * 1024;

@@ -76,6 +76,7 @@ class Connection : public ClientTransport {
     // Once per read, not per command (as Redis): a clock read per pipelined command showed in
     // profiles.
     client_.last_interaction_ms = Server::NowMs();
+    net_.NoteActivity();
     // Parse straight from the read buffer when nothing is left over from before; only an
     // incomplete tail is copied into in_.
     std::string_view buf = data;
@@ -140,7 +141,7 @@ class Connection : public ClientTransport {
 };
 
 Network::Network(Server& server, uvw::Loop& loop)
-    : server_(server), loop_(loop), prepare_(loop), cron_(loop) {}
+    : server_(server), loop_(loop), prepare_(loop), cron_(loop), spin_(loop) {}
 
 Network::~Network() = default;
 
@@ -187,6 +188,23 @@ void Network::Accept(std::unique_ptr<uvw::TcpStream> stream) {
 }
 
 void Network::Remove(Connection* conn) { connections_.erase(conn); }
+
+void Network::NoteActivity() {
+  if (spinning_) {
+    last_activity_ns_ = uvw::HrTimeNs();
+    return;
+  }
+  if (server_.config().busy_poll_us <= 0) return;
+  last_activity_ns_ = uvw::HrTimeNs();
+  spinning_ = true;
+  spin_.Start([this] {
+    uint64_t spin_ns = static_cast<uint64_t>(server_.config().busy_poll_us) * 1000;
+    if (uvw::HrTimeNs() - last_activity_ns_ > spin_ns) {
+      spin_.Stop();
+      spinning_ = false;
+    }
+  });
+}
 
 void Network::FlushPending() {
   // Flushing may close clients whose entries' events make other clients pending: repeat until

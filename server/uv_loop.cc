@@ -629,6 +629,34 @@ void Prepare::Start(std::function<void()> fn) {
   });
 }
 
+struct Idle::Impl {
+  uv_idle_t idle;
+  std::function<void()> fn;
+};
+
+Idle::Idle(Loop& loop) : impl_(new Impl) {
+  uv_idle_init(L(loop), &impl_->idle);
+  impl_->idle.data = impl_;
+}
+
+Idle::~Idle() {
+  impl_->fn = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&impl_->idle),
+           [](uv_handle_t* h) { delete static_cast<Impl*>(h->data); });
+}
+
+void Idle::Start(std::function<void()> fn) {
+  impl_->fn = std::move(fn);
+  uv_idle_start(&impl_->idle, [](uv_idle_t* i) {
+    auto* self = static_cast<Impl*>(i->data);
+    if (self->fn) self->fn();
+  });
+}
+
+void Idle::Stop() { uv_idle_stop(&impl_->idle); }
+
+uint64_t HrTimeNs() { return uv_hrtime(); }
+
 struct Signal::Impl {
   uv_signal_t signal;
   std::function<void()> fn;

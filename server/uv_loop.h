@@ -140,6 +140,24 @@ class Prepare {
   Impl* impl_;
 };
 
+// Runs fn on every loop turn while started; an active idle handle also makes the loop poll for
+// I/O without sleeping.
+class Idle {
+ public:
+  explicit Idle(Loop& loop);
+  ~Idle();
+  void Start(std::function<void()> fn);
+  void Stop();
+
+  struct Impl;
+
+ private:
+  Impl* impl_;
+};
+
+// A monotonic clock in nanoseconds (uv_hrtime).
+uint64_t HrTimeNs();
+
 class Signal {
  public:
   explicit Signal(Loop& loop);
