@@ -396,7 +396,15 @@ size_t Server::Publish(std::string_view channel, std::string_view payload) {
 size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::string_view message) {
   BeginDelivery();
   stats_.dispatches++;
-  std::string channel = "__gdispatch__";
+  // The channel names and the set of connections reached live in scratch members that keep
+  // their capacity between dispatches (no allocation per dispatch); a nested dispatch, which
+  // nothing does today, would get its own.
+  DispatchScratch local;
+  DispatchScratch& scratch = dispatch_scratch_busy_ ? local : dispatch_scratch_;
+  bool owns_scratch = !dispatch_scratch_busy_;
+  dispatch_scratch_busy_ = true;
+  std::string& channel = scratch.channel;
+  channel.assign("__gdispatch__");
   if (!cl.name.empty()) {
     channel.push_back('@');
     channel.append(cl.name);
@@ -404,8 +412,9 @@ size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::stri
   channel.push_back(':');
   channel.append(group);
 
-  PubSub::ClientSet reached;
-  std::string inbox;
+  PubSub::ClientSet& reached = scratch.reached;
+  reached.clear();
+  std::string& inbox = scratch.inbox;
   // A process receives on its own connection when that can take frames, else on connections
   // subscribed to its inbox channel.
   auto deliver_to_pid = [&](std::string_view pid, OwnerId owner) {
@@ -418,7 +427,7 @@ size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::stri
       }
       delivered = true;
     }
-    inbox = "__ginbox__:";
+    inbox.assign("__ginbox__:");
     inbox.append(pid);
     if (const auto* subs = pubsub_.Subscribers(inbox)) {
       for (Client* s : *subs) {
@@ -447,6 +456,11 @@ size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::stri
   // Subscribers of the dispatch channel (and matching patterns), skipping connections reached.
   size_t n = reached.size() + pubsub_.Publish(channel, message, *this, &reached);
   stats_.dispatch_deliveries += n;
+  if (owns_scratch) {
+    dispatch_scratch_busy_ = false;
+    // A dispatch that reached many connections leaves a big bucket array behind: drop it.
+    if (reached.bucket_count() > 1024) PubSub::ClientSet().swap(reached);
+  }
   EndDelivery();
   return n;
 }

@@ -226,6 +226,12 @@ class Server : public DeliverySink {
   std::unordered_map<std::string_view, Client*> clients_by_pid_;
   std::map<std::string, std::unique_ptr<ClusterState>, std::less<>> clusters_;
   std::vector<Client*> pending_;
+  struct DispatchScratch {
+    std::string channel, inbox;
+    PubSub::ClientSet reached;
+  };
+  DispatchScratch dispatch_scratch_;  // See DispatchLocal().
+  bool dispatch_scratch_busy_ = false;
   std::vector<EventListener*> listeners_;
   std::vector<std::string> node_names_;  // By NodeId; [0] is this node.
   std::string scratch_;  // Reused for event payloads and channel names.
