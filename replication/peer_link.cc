@@ -416,13 +416,13 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
       const RegistryTable& reg = shard.registry;
       if (s.generation != reg.generation()) {
         s.generation = reg.generation();
-        s.bucket_count = reg.capacity();
-        s.bucket = 0;
+        s.slot = 0;
       }
       // Empty slots cost a little too: at most a few per entry of budget.
       size_t scan = 8 * budget + 64;
-      for (; budget > 0 && scan > 0 && s.bucket < s.bucket_count; s.bucket++, scan--) {
-        const RegEntry* e = reg.EntryAt(s.bucket);
+      // The capacity is fixed while the generation holds.
+      for (; budget > 0 && scan > 0 && s.slot < reg.capacity(); s.slot++, scan--) {
+        const RegEntry* e = reg.EntryAt(s.slot);
         if (e == nullptr || e->node != kLocalNode) continue;
         writer_.U8('r');
         writer_.Str(RegistryTable::KeyOf(*e));
@@ -431,7 +431,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
         WriteMeta(writer_, &e->meta);
         spend();
       }
-      if (s.bucket < s.bucket_count) break;  // Budget spent inside the registry part.
+      if (s.slot < reg.capacity()) break;  // Budget spent inside the registry part.
       s.registry_done = true;
       s.group_cursor.clear();
       s.member_cursor.clear();
@@ -464,8 +464,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
     if (spent) break;
     s.shard++;
     s.registry_done = false;
-    s.bucket = 0;
-    s.bucket_count = 0;
+    s.slot = 0;
     s.generation = UINT64_MAX;
   }
   writer_.End();

@@ -80,8 +80,7 @@ class PeerLink : private PeerReceiver::Sender {
     bool began = false;
     // Registry cursor: the next slot, valid while the table keeps its generation (a rebuild
     // restarts the shard's registry part; entries sent twice are harmless).
-    size_t bucket = 0;
-    size_t bucket_count = 0;
+    size_t slot = 0;
     uint64_t generation = UINT64_MAX;
     bool registry_done = false;
     // Next (group, pid) to send in this shard; ("", "") is the start.
