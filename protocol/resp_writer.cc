@@ -1,8 +1,10 @@
 #include "protocol/resp_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 namespace groupd::protocol {
 
@@ -31,65 +33,35 @@ std::string_view FormatDouble(double d, char (&buf)[64]) {
   return std::string_view(buf, ptr - buf);
 }
 
-}  // namespace
-
-namespace {
-
 // Below this size a bulk string is framed on the stack and appended in one call.
 constexpr size_t kShortBulk = 96;
 
-// memcpy for the short strings replies are mostly made of: fixed-size (hence inlined) copies of
-// two overlapping halves instead of a call into the library's general copy.
-inline void CopyBytes(char* dst, std::string_view s) {
-  const char* src = s.data();
-  size_t n = s.size();
-  if (n >= 8 && n <= 16) {
-    uint64_t a, b;
-    std::memcpy(&a, src, 8);
-    std::memcpy(&b, src + n - 8, 8);
-    std::memcpy(dst, &a, 8);
-    std::memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4 && n < 8) {
-    uint32_t a, b;
-    std::memcpy(&a, src, 4);
-    std::memcpy(&b, src + n - 4, 4);
-    std::memcpy(dst, &a, 4);
-    std::memcpy(dst + n - 4, &b, 4);
-  } else if (n > 0 && n < 4) {
-    dst[0] = src[0];
-    dst[n / 2] = src[n / 2];
-    dst[n - 1] = src[n - 1];
-  } else if (n > 16) {
-    std::memcpy(dst, src, n);
-  }
-}
+// The room Reserve() hands out. It grows to the largest reservation, and is released after a
+// reservation larger than kKeptScratch so one huge reply does not pin its size.
+constexpr size_t kKeptScratch = 256 * 1024;
+struct Scratch {
+  std::unique_ptr<char[]> bytes;
+  size_t capacity = 0;
+};
+thread_local Scratch scratch;
 
 }  // namespace
 
-// Writes type, n in decimal and CRLF at p; returns the end. Counts under 100 (nearly every
-// header: field names, values, small arrays) skip the general conversion.
-char* ReplyWriter::PutHeader(char* p, char type, size_t n) {
-  *p++ = type;
-  if (n < 10) {
-    *p++ = static_cast<char>('0' + n);
-  } else if (n < 100) {
-    *p++ = static_cast<char>('0' + n / 10);
-    *p++ = static_cast<char>('0' + n % 10);
-  } else {
-    p = std::to_chars(p, p + 20, n).ptr;
+char* ReplyWriter::Reserve(size_t n) {
+  if (n > scratch.capacity) {
+    size_t capacity = std::max(n, std::min(2 * scratch.capacity, kKeptScratch));
+    scratch.bytes = std::make_unique_for_overwrite<char[]>(capacity);
+    scratch.capacity = capacity;
   }
-  *p++ = '\r';
-  *p++ = '\n';
-  return p;
+  return scratch.bytes.get();
 }
 
-char* ReplyWriter::PutBulk(char* p, std::string_view s) {
-  p = PutHeader(p, '$', s.size());
-  CopyBytes(p, s);
-  p += s.size();
-  *p++ = '\r';
-  *p++ = '\n';
-  return p;
+void ReplyWriter::Commit(const char* end) {
+  out_->append(scratch.bytes.get(), static_cast<size_t>(end - scratch.bytes.get()));
+  if (scratch.capacity > kKeptScratch) {
+    scratch.bytes.reset();
+    scratch.capacity = 0;
+  }
 }
 
 void ReplyWriter::Header(char type, size_t n) {

@@ -62,8 +62,7 @@ const char* ParseGOptions(std::span<const std::string_view> args, size_t start, 
 void WriteMeta(protocol::ReplyWriter& w, const Meta& meta,
                std::span<const std::string_view> fields) {
   if (fields.empty()) {
-    // The encoded form holds every byte of every field and value, plus their lengths.
-    w.StringMap(meta.size(), meta.Encoded().size(), meta);
+    w.Commit(meta.PutResp(w.Reserve(meta.RespBound()), w.resp3()));
     return;
   }
   size_t n = 0;

@@ -1,4 +1,5 @@
 // The process-group family: many members per group, with meta.
+#include <absl/container/inlined_vector.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -45,9 +46,10 @@ void GLeaveCommand(CommandContext& ctx) {
 
 // The groups a group argument names: the one group, or for a prefix every group starting with
 // it, in name order across shards.
-std::vector<std::pair<std::string_view, const Group*>> SelectGroups(ClusterState& cl,
-                                                                    std::string_view group) {
-  std::vector<std::pair<std::string_view, const Group*>> out;
+// Inline room for one: a query names one group far more often than a prefix.
+using SelectedGroups = absl::InlinedVector<std::pair<std::string_view, const Group*>, 1>;
+SelectedGroups SelectGroups(ClusterState& cl, std::string_view group) {
+  SelectedGroups out;
   if (!IsPrefixQuery(group)) {
     if (const Group* g = FindGroup(cl.ShardFor(group), group)) out.emplace_back(group, g);
     return out;
@@ -79,13 +81,34 @@ void GMembersCommand(CommandContext& ctx) {
   auto fields = ReadFields(ctx, opts, &storage);
   auto& w = ctx.reply;
   w.Array(n);
-  for (const auto& [name, g] : groups) {
-    for (const auto& [pid, m] : g->members) {
-      w.Array(opts.withkeys ? 3 : 2);
-      if (opts.withkeys) w.Bulk(name);
-      w.Bulk(pid);
-      WriteMeta(w, m.meta, fields);
+  if (!fields.empty()) {
+    for (const auto& [name, g] : groups) {
+      for (const auto& [pid, m] : g->members) {
+        w.Array(opts.withkeys ? 3 : 2);
+        if (opts.withkeys) w.Bulk(name);
+        w.Bulk(pid);
+        WriteMeta(w, m.meta, fields);
+      }
     }
+    return;
+  }
+  // Whole members, framed straight into the buffer: one resize per run of members instead of
+  // a dozen appends per member.
+  const bool resp3 = w.resp3();
+  for (const auto& [name, g] : groups) {
+    const size_t name_room = opts.withkeys ? name.size() + protocol::kMaxFrameOverhead : 0;
+    w.PutEach(
+        g->members.begin(), g->members.end(),
+        [&](const auto& member) {
+          return protocol::kMaxFrameOverhead + name_room + member.first.size() +
+                 protocol::kMaxFrameOverhead + member.second.meta.RespBound();
+        },
+        [&](char* p, const auto& member) {
+          p = protocol::PutHeader(p, '*', opts.withkeys ? 3 : 2);
+          if (opts.withkeys) p = protocol::PutBulk(p, name);
+          p = protocol::PutBulk(p, member.first.view());
+          return member.second.meta.PutResp(p, resp3);
+        });
   }
 }
 

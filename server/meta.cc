@@ -1,5 +1,7 @@
 #include "server/meta.h"
 
+#include "protocol/resp_writer.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -202,6 +204,34 @@ size_t Meta::size() const {
   if (block_ == nullptr) return 0;
   const char* p = block_ + sizeof(uint32_t);
   return LoadVar(&p);
+}
+
+size_t Meta::RespBound() const {
+  if (block_ == nullptr) return protocol::kMaxFrameOverhead;
+  // A string of length n, whose varint takes v bytes, frames as "$", at most 3v digits (n <
+  // 2^7v), CRLF, n bytes, CRLF: at most 5 + 3(n + v). Summed over the 2 * count strings, at
+  // most 10 * count + 3 * the encoded size, plus the map's own header.
+  const char* p = block_ + sizeof(uint32_t);
+  size_t count = LoadVar(&p);
+  return protocol::kMaxFrameOverhead + 10 * count + 3 * size_t{BlockLength(block_)};
+}
+
+char* Meta::PutResp(char* out, bool resp3) const {
+  if (block_ == nullptr) return protocol::PutHeader(out, resp3 ? '%' : '*', 0);
+  const char* p = block_ + sizeof(uint32_t);
+  size_t count = LoadVar(&p);
+  out = resp3 ? protocol::PutHeader(out, '%', count) : protocol::PutHeader(out, '*', 2 * count);
+  for (size_t i = 0; i < 2 * count; i++) {
+    size_t n = static_cast<uint8_t>(*p);
+    if (n < 0x80) {
+      p++;  // Nearly every length fits one varint byte.
+    } else {
+      n = LoadVar(&p);
+    }
+    out = protocol::PutBulk(out, std::string_view(p, n));
+    p += n;
+  }
+  return out;
 }
 
 void Meta::Iterator::Load() {

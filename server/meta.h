@@ -86,6 +86,12 @@ class Meta {
   Iterator end() const { return Iterator(); }
 
   size_t size() const;  // Number of fields.
+
+  // The meta as a RESP map of bulk strings ("%n" in RESP3, the flat "*2n" array in RESP2),
+  // framed straight from the encoded form: PutResp writes at most RespBound() bytes at p and
+  // returns their end.
+  size_t RespBound() const;
+  char* PutResp(char* p, bool resp3) const;
   bool empty() const { return block_ == nullptr; }
 
   friend bool operator==(const Meta& a, const Meta& b) { return a.Encoded() == b.Encoded(); }

@@ -123,6 +123,13 @@ class Server:
     def pid(self):
         return self.proc.pid
 
+    def cpu_seconds(self):
+        """CPU time (user + system) the server has used so far, from /proc."""
+        with open("/proc/%d/stat" % self.pid) as f:
+            # Fields after the command name (which may hold spaces): utime, stime are 14, 15.
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def ctl(self):
         """A persistent control connection."""
         if self._ctl is None:

@@ -100,6 +100,21 @@ def markdown(res):
                 t["label"], t["pipeline"], t["groupd"]["p50_ms"], t["groupd"]["p99_ms"],
                 t["redis"]["p50_ms"], t["redis"]["p99_ms"], t["tool"]))
         out.append("")
+        out.append("## Server CPU per operation in the throughput runs (µs, median over runs)\n")
+        out.append("Throughput compares the servers only while the load tool has CPU to spare; "
+                   "where the tool's core is (nearly) saturated, the server CPU time per "
+                   "operation (from /proc) is the comparison that holds.\n")
+        out.append("| measurement | P | groupd µs/op | Redis µs/op | Redis/groupd | "
+                   "tool core busy (groupd run / Redis run) |")
+        out.append("|---|---|---|---|---|---|")
+        for t in tp:
+            if "cpu_ratio" not in t:
+                continue
+            out.append("| %s | %d | %.2f | %.2f | %.2f× | %.0f%% / %.0f%% |" % (
+                t["label"], t["pipeline"], t["groupd"]["server_cpu_us_per_op"],
+                t["redis"]["server_cpu_us_per_op"], t["cpu_ratio"],
+                100 * t["groupd"]["tool_cpu_share"], 100 * t["redis"]["tool_cpu_share"]))
+        out.append("")
 
     ins = res.get("instructions", [])
     if ins:

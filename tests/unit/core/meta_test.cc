@@ -76,6 +76,44 @@ TEST(MetaEncodingTest, DecodeRejectsMalformedInput) {
   EXPECT_EQ(out, (Meta{{"keep", "me"}}));  // Untouched by failed decodes.
 }
 
+// Frames meta with PutResp into a buffer of exactly RespBound() bytes (so ASan sees any write
+// past the bound) and returns the frame.
+std::string PutResp(const Meta& meta, bool resp3) {
+  std::vector<char> buf(meta.RespBound());
+  char* end = meta.PutResp(buf.data(), resp3);
+  EXPECT_LE(static_cast<size_t>(end - buf.data()), buf.size());
+  return std::string(buf.data(), end);
+}
+
+TEST(MetaRespTest, FramesAMapOfBulkStringsInBothProtocols) {
+  Meta meta{{"host", "10.0.3.7"}, {"", "e"}};
+  EXPECT_EQ(PutResp(meta, false), "*4\r\n$4\r\nhost\r\n$8\r\n10.0.3.7\r\n$0\r\n\r\n$1\r\ne\r\n");
+  EXPECT_EQ(PutResp(meta, true), "%2\r\n$4\r\nhost\r\n$8\r\n10.0.3.7\r\n$0\r\n\r\n$1\r\ne\r\n");
+  EXPECT_EQ(PutResp(Meta(), false), "*0\r\n");
+  EXPECT_EQ(PutResp(Meta(), true), "%0\r\n");
+}
+
+TEST(MetaRespTest, BoundHoldsForMultiByteLengths) {
+  // Lengths at the edges of one- and two-byte varints and of digit counts.
+  for (size_t n : {size_t{9}, size_t{10}, size_t{99}, size_t{100}, size_t{127}, size_t{128},
+                   size_t{999}, size_t{1000}, size_t{16383}, size_t{16384}, size_t{100000}}) {
+    std::string field(n, 'f'), value(n / 2, 'v');
+    Meta meta{{field, value}, {"k", ""}};
+    std::string expected = "*4\r\n$" + std::to_string(n) + "\r\n" + field + "\r\n$" +
+                           std::to_string(n / 2) + "\r\n" + value + "\r\n$1\r\nk\r\n$0\r\n\r\n";
+    EXPECT_EQ(PutResp(meta, false), expected) << n;
+  }
+  // Many one-byte fields: the bound's per-string allowance is what carries it.
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; i++) names.push_back(std::to_string(i % 10));
+  for (int i = 0; i < 200; i++) pairs.emplace_back(names[i], "");
+  Meta many = Meta::FromPairs(pairs);
+  std::string framed = PutResp(many, true);
+  EXPECT_EQ(framed.substr(0, 6), "%200\r\n");
+  EXPECT_EQ(framed.size(), 6 + 200 * (7 + 6));
+}
+
 TEST(MetaTest, CopiesAreIndependent) {
   Meta a{{"x", "1"}};
   Meta b = a;

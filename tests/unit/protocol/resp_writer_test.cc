@@ -31,26 +31,48 @@ std::pair<std::string, std::string> Both(Fn write) {
 
 using Outputs = std::pair<std::string, std::string>;
 
-TEST(ReplyWriterTest, StringMapFramesEveryPairAsMapOrFlatArray) {
+TEST(ReplyWriterTest, ReserveAndCommitAppendWhatWasFramed) {
   std::string long_value(150, 'v');  // A three-digit length.
-  std::vector<std::pair<std::string_view, std::string_view>> pairs{
-      {"host", "10.0.3.7"}, {"", "e"}, {"k", long_value}};
-  size_t bytes = 0;
-  for (auto& [k, v] : pairs) bytes += k.size() + v.size();
-  auto [r2, r3] = Both([&](ReplyWriter& w) {
-    w.Bulk("before");
-    w.StringMap(pairs.size(), bytes, pairs);
-    w.Integer(7);
-  });
-  EXPECT_EQ(r2, "$6\r\nbefore\r\n*6\r\n$4\r\nhost\r\n$8\r\n10.0.3.7\r\n$0\r\n\r\n$1\r\ne\r\n"
-                "$1\r\nk\r\n$150\r\n" + long_value + "\r\n:7\r\n");
-  EXPECT_EQ(r3, "$6\r\nbefore\r\n%3\r\n$4\r\nhost\r\n$8\r\n10.0.3.7\r\n$0\r\n\r\n$1\r\ne\r\n"
-                "$1\r\nk\r\n$150\r\n" + long_value + "\r\n:7\r\n");
-  auto [e2, e3] = Both([](ReplyWriter& w) {
-    w.StringMap(0, 0, std::vector<std::pair<std::string_view, std::string_view>>{});
-  });
-  EXPECT_EQ(e2, "*0\r\n");
-  EXPECT_EQ(e3, "%0\r\n");
+  std::string out;
+  ReplyWriter w(&out);
+  w.Bulk("before");
+  char* p = w.Reserve(3 * kMaxFrameOverhead + 200);
+  p = PutHeader(p, '*', 2);
+  p = PutBulk(p, "");
+  p = PutBulk(p, long_value);
+  w.Commit(p);
+  w.Integer(7);
+  EXPECT_EQ(out, "$6\r\nbefore\r\n*2\r\n$0\r\n\r\n$150\r\n" + long_value + "\r\n:7\r\n");
+}
+
+TEST(PutHeaderTest, WritesEveryDigitCount) {
+  for (size_t n : {size_t{0}, size_t{9}, size_t{10}, size_t{99}, size_t{100}, size_t{12345},
+                   std::numeric_limits<size_t>::max()}) {
+    char buf[kMaxFrameOverhead];
+    char* end = PutHeader(buf, '$', n);
+    EXPECT_EQ(std::string(buf, end), "$" + std::to_string(n) + "\r\n");
+  }
+}
+
+TEST(ReplyWriterTest, PutEachFramesEveryElementAcrossRuns) {
+  // Elements of up to 2 KB, 100 KB in all: several runs of the 16 KB chunk, and one element
+  // larger than a chunk, which gets a run of its own.
+  std::vector<std::string> items;
+  for (int i = 0; i < 100; i++) items.push_back(std::string(static_cast<size_t>(i * 20), 'a' + i % 26));
+  items.insert(items.begin() + 50, std::string(40000, 'z'));
+  std::string expected, out;
+  for (const auto& s : items) expected += "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+  ReplyWriter w(&out);
+  w.PutEach(
+      items.begin(), items.end(),
+      [](const std::string& s) { return s.size() + kMaxFrameOverhead; },
+      [](char* p, const std::string& s) { return PutBulk(p, s); });
+  EXPECT_EQ(out, expected);
+  // An empty range writes nothing.
+  std::vector<std::string> none;
+  w.PutEach(none.begin(), none.end(), [](const std::string&) { return size_t{0}; },
+            [](char* p, const std::string&) { return p; });
+  EXPECT_EQ(out, expected);
 }
 
 TEST(ReplyWriterTest, BulkFramesShortAndLongStringsAlike) {
