@@ -244,8 +244,43 @@ ParseResult RequestParser::ParseInline(std::string_view buf, const ParserLimits&
   return argc == 0 ? ParseResult::kEmpty : ParseResult::kCommand;
 }
 
+bool RequestParser::ParseWhole(std::string_view buf, const ParserLimits& limits) {
+  const char* p = buf.data();
+  const char* end = p + buf.size();
+  // "*N\r" with N in 1..99; buf[0] is '*'.
+  if (end - p < 4 || p[1] < '1' || p[1] > '9') return false;
+  int64_t count = p[1] - '0';
+  p += 2;
+  if (*p >= '0' && *p <= '9') count = count * 10 + (*p++ - '0');
+  if (p + 1 >= end || *p != '\r' || count > limits.max_multibulk_len ||
+      (limits.unauthenticated && count > kUnauthMaxMultibulkLen)) {
+    return false;
+  }
+  p += 2;
+  for (int64_t i = 0; i < count; i++) {
+    // "$L\r\n" with L in 1..999999999 (no leading zero), then L bytes and two more.
+    if (end - p < 4 || p[0] != '$' || p[1] < '1' || p[1] > '9') return false;
+    int64_t len = p[1] - '0';
+    const char* q = p + 2;
+    while (q < end && q - p <= 9 && *q >= '0' && *q <= '9') len = len * 10 + (*q++ - '0');
+    if (q + 1 >= end || *q != '\r' || len > limits.max_bulk_len ||
+        (limits.unauthenticated && len > kUnauthMaxBulkLen)) {
+      return false;
+    }
+    q += 2;
+    if (end - q < len + 2) return false;
+    args_.emplace_back(q, static_cast<size_t>(len));
+    p = q + len + 2;
+  }
+  consumed_ = static_cast<size_t>(p - buf.data());
+  ClearCommandState();
+  return true;
+}
+
 ParseResult RequestParser::ParseMultibulk(std::string_view buf, const ParserLimits& limits) {
   if (multibulk_len_ == 0) {
+    if (ParseWhole(buf, limits)) return ParseResult::kCommand;
+    args_.clear();
     // Header "*N\r\n"; buf[0] is '*'. As in Redis, the byte after '\r' is assumed to be '\n'.
     size_t cr = FindCr(buf);
     if (cr == std::string_view::npos) {

@@ -58,6 +58,12 @@ class RequestParser {
  private:
   ParseResult ParseInline(std::string_view buf, const ParserLimits& limits);
   ParseResult ParseMultibulk(std::string_view buf, const ParserLimits& limits);
+  // The usual case in one pass: a whole command already in buf, with a count under 100 and
+  // bulk lengths of 1 to 9 digits (no "$0", no leading zeros), within the limits. Parses it
+  // into args_ and returns true; otherwise returns false, leaving the state untouched but for
+  // args_ (which the caller clears), and the general path, with Redis's exact behaviour and
+  // errors, takes over from the same place.
+  bool ParseWhole(std::string_view buf, const ParserLimits& limits);
   // Takes a view (not a C string) because "expected '$', got 'X'" may carry a NUL byte.
   ParseResult Fail(std::string_view msg);
   void FinishCommand(std::string_view buf);

@@ -68,11 +68,11 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
 }
 
 JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member) {
-  Shard::GroupMap::value_type* entry;
+  Shard::GroupMap::iterator entry;
   if (auto it = shard.group_index.find(group); it != shard.group_index.end()) {
     entry = it->second;
   } else {
-    entry = &*shard.groups.emplace(std::string(group), Group{}).first;
+    entry = shard.groups.emplace(std::string(group), Group{}).first;
     shard.group_index.emplace(std::string_view(entry->first), entry);
   }
   const std::string* name = &entry->first;
@@ -110,7 +110,7 @@ std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_vi
   }
   if (g.members.empty()) {
     // The index's key views the name the map erases: drop the index entry first.
-    auto node = shard.groups.find(index->first);
+    Shard::GroupMap::iterator node = index->second;
     shard.group_index.erase(index);
     shard.groups.erase(node);
   }

@@ -28,6 +28,24 @@ std::vector<std::string> GroupsWithPrefix(const Shard& shard, std::string_view p
 
 // --- Registry -------------------------------------------------------------------------------
 
+TEST(NameLessTest, OrdersAsBytewiseStringComparison) {
+  // Every pair from strings that differ in and across 8-byte words, share prefixes, differ in
+  // length only, and hold bytes above 0x7f (which must sort after ASCII, as unsigned bytes).
+  std::vector<std::string> names = {"", "a", "ab", "abcdefgh", "abcdefgh\x01", "abcdefgi",
+                                    "abcdefghabcdefgh", "abcdefghabcdefgz", "abcdefghabcdefg",
+                                    "room:000000000001", "room:000000000010", "room:0000000000",
+                                    std::string("a\0b", 3), std::string("a\0", 2), "\x80",
+                                    "\xff\xff\xff\xff\xff\xff\xff\xff", "zzzzzzzzzzzzzzzzzzzzzzzzz",
+                                    "Z", "\x7f\x80abcdefg", "\x80\x7fabcdefg"};
+  NameLess less;
+  for (const auto& a : names) {
+    for (const auto& b : names) {
+      EXPECT_EQ(less(a, b), std::string_view(a) < std::string_view(b))
+          << "'" << a << "' vs '" << b << "'";
+    }
+  }
+}
+
 TEST(ShardRegistryTest, RegisterNewKeyCreatesEntryAndCountsItAsLocal) {
   Shard shard;
   RegisterResult r = Register(shard, "k", Entry("p1", {{"a", "1"}}));
