@@ -91,7 +91,7 @@ void Applier::Promote(ClusterState& cl, std::string_view key) {
 void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegEntry& loser,
                               std::string_view winner_pid, NodeId winner_node) {
   local_evictions_++;
-  Client* c = server_.FindClient(loser.owner);
+  Client* c = server_.FindClient(loser.pid.owner());
   if (c == nullptr) {
     // No live owner (should not happen): drop the entry so the winner can be stored.
     RemoveRegistration(cl.ShardFor(key), key);

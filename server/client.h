@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
 #include <vector>
-
-#include <memory>
 
 #include "protocol/resp_writer.h"
 #include "server/event.h"
@@ -33,23 +32,62 @@ struct ClusterState;
 
 enum class EntryKind : char { kRegistry = 'r', kGroup = 'g' };
 
+// A vector that grows in fixed chunks once past the first: what it spends beyond its elements
+// is at most one chunk, where a vector that doubles spends up to its size again. Elements do
+// not move when it grows. Indexing is a branch and a shift.
+template <typename T, size_t kChunk = 512>
+class ChunkedVector {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T& operator[](size_t i) { return i < kChunk ? head_[i] : tail_[i / kChunk - 1][i % kChunk]; }
+  const T& operator[](size_t i) const {
+    return i < kChunk ? head_[i] : tail_[i / kChunk - 1][i % kChunk];
+  }
+  T& back() { return (*this)[size_ - 1]; }
+
+  void push_back(const T& v) {
+    if (size_ < kChunk) {
+      // The first chunk grows like a vector, so a small owner holds a small array.
+      if (head_.size() == head_.capacity()) {
+        head_.reserve(std::min(kChunk, std::max<size_t>(4, 2 * head_.capacity())));
+      }
+      head_.push_back(v);
+    } else {
+      size_t chunk = size_ / kChunk - 1;
+      if (chunk == tail_.size()) tail_.push_back(std::make_unique_for_overwrite<T[]>(kChunk));
+      tail_[chunk][size_ % kChunk] = v;
+    }
+    size_++;
+  }
+  void pop_back() {
+    size_--;
+    if (size_ < kChunk) {
+      head_.pop_back();
+      if (head_.capacity() > 64 && head_.size() < head_.capacity() / 4) head_.shrink_to_fit();
+    } else if (size_ % kChunk == 0) {
+      tail_.pop_back();  // The last chunk held only the element just removed.
+    }
+  }
+
+ private:
+  std::vector<T> head_;                     // Elements [0, kChunk).
+  std::vector<std::unique_ptr<T[]>> tail_;  // Chunk i holds [(i + 1) kChunk, (i + 2) kChunk).
+  size_t size_ = 0;
+};
+
 // What an owner holds, so that dropping the owner is O(owned) and adding or removing one entry
-// is O(1) with no allocation per command. A ref points at the key string inside the shard table
-// (registry key or group name; table nodes do not move) and at its cluster; the entry keeps its
-// slot here (RegEntry/Member::owned_slot) so removal is a swap with the last ref.
+// is O(1) with no allocation per command (but one per chunk of 512). Refs are kept per cluster
+// (an owner rarely uses more than one or two), so a ref is one tagged pointer: to a registry
+// entry (whose key is RegistryTable::KeyOf), or to a group name inside the shard table; table
+// nodes do not move. The entry keeps its slot in its cluster's list (RegEntry/Member::
+// owned_slot), so removal is a swap with the last ref.
 class OwnedIndex {
  public:
-  // A registry entry (whose key is RegistryTable::KeyOf) or a group name, tagged in the low
-  // bit of one pointer so a ref is 16 bytes.
   class Ref {
    public:
-    static Ref Registry(ClusterState* cluster, RegEntry* entry) {
-      return Ref(cluster, reinterpret_cast<uintptr_t>(entry));
-    }
-    static Ref Group(ClusterState* cluster, const std::string* name) {
-      return Ref(cluster, reinterpret_cast<uintptr_t>(name) | 1);
-    }
-    ClusterState* cluster() const { return cluster_; }
+    static Ref Registry(RegEntry* entry) { return Ref(reinterpret_cast<uintptr_t>(entry)); }
+    static Ref Group(const std::string* name) { return Ref(reinterpret_cast<uintptr_t>(name) | 1); }
     EntryKind kind() const { return (target_ & 1) ? EntryKind::kGroup : EntryKind::kRegistry; }
     RegEntry* entry() const { return reinterpret_cast<RegEntry*>(target_); }  // kRegistry.
     const std::string* group() const {                                       // kGroup.
@@ -60,37 +98,63 @@ class OwnedIndex {
                                             : std::string_view(*group());
     }
 
+    Ref() = default;  // For storage; holds nothing.
+
    private:
-    Ref(ClusterState* cluster, uintptr_t target) : cluster_(cluster), target_(target) {}
-    ClusterState* cluster_;
-    uintptr_t target_;
+    explicit Ref(uintptr_t target) : target_(target) {}
+    uintptr_t target_ = 0;
   };
 
-  size_t size() const { return refs_.size(); }
-  bool empty() const { return refs_.empty(); }
-  const Ref& operator[](uint32_t slot) const { return refs_[slot]; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
 
-  // Adds a ref and returns its slot.
-  uint32_t Add(const Ref& ref) {
-    refs_.push_back(ref);
-    return static_cast<uint32_t>(refs_.size() - 1);
+  // Adds a ref to an entry of cluster and returns its slot in the cluster's list.
+  uint32_t Add(ClusterState* cluster, Ref ref) {
+    List* list = Find(cluster);
+    if (list == nullptr) list = &lists_.emplace_back(List{cluster, {}});
+    list->refs.push_back(ref);
+    size_++;
+    return static_cast<uint32_t>(list->refs.size() - 1);
   }
-  // Removes the ref in slot. If another ref moved into the slot, returns it: the caller points
-  // that entry's owned_slot at `slot`.
-  const Ref* Remove(uint32_t slot) {
-    bool moved = slot + 1 < refs_.size();
-    if (moved) refs_[slot] = refs_.back();
-    refs_.pop_back();
-    if (refs_.capacity() > 64 && refs_.size() < refs_.capacity() / 4) refs_.shrink_to_fit();
-    return moved ? &refs_[slot] : nullptr;
+  // Removes the ref in slot of cluster's list. If another ref moved into the slot, returns it:
+  // the caller points that entry's owned_slot at `slot`.
+  const Ref* Remove(ClusterState* cluster, uint32_t slot) {
+    List* list = Find(cluster);
+    bool moved = slot + 1 < list->refs.size();
+    if (moved) list->refs[slot] = list->refs.back();
+    list->refs.pop_back();
+    size_--;
+    if (list->refs.empty()) {
+      if (list != &lists_.back()) *list = std::move(lists_.back());
+      lists_.pop_back();
+      return nullptr;  // Nothing moved into the slot of an emptied list.
+    }
+    return moved ? &list->refs[slot] : nullptr;
   }
-  // Empties the index, returning what it held.
-  std::vector<Ref> TakeAll() { return std::exchange(refs_, {}); }
+  // The last ref of some cluster, and its slot: taking refs from here moves nothing.
+  // REQUIRES: !empty().
+  std::pair<ClusterState*, Ref> Last(uint32_t* slot) const {
+    const List& list = lists_.back();
+    *slot = static_cast<uint32_t>(list.refs.size() - 1);
+    return {list.cluster, list.refs[*slot]};
+  }
   // Linear; for tests and invariant checks.
   bool Contains(EntryKind kind, std::string_view cluster, std::string_view key) const;
 
  private:
-  std::vector<Ref> refs_;
+  struct List {
+    ClusterState* cluster;
+    ChunkedVector<Ref> refs;  // Never empty while listed.
+  };
+  List* Find(ClusterState* cluster) {
+    for (List& l : lists_) {
+      if (l.cluster == cluster) return &l;
+    }
+    return nullptr;
+  }
+
+  std::vector<List> lists_;
+  size_t size_ = 0;
 };
 
 // The owner of entries. Today every connection is exactly one owner; the design lets a session

@@ -18,12 +18,14 @@ namespace groupd {
 class Pid {
  public:
   Pid() noexcept = default;
-  explicit Pid(std::string_view s) {
+  // A pid; owner is the local owner it names (0 for a remote process).
+  explicit Pid(std::string_view s, uint64_t owner = 0) {
     if (s.empty()) return;
     rep_ = static_cast<Rep*>(std::malloc(sizeof(Rep) + s.size()));
     if (rep_ == nullptr) throw std::bad_alloc();
     rep_->refs = 1;
     rep_->size = static_cast<uint32_t>(s.size());
+    rep_->owner = owner;
     std::memcpy(Data(rep_), s.data(), s.size());
   }
   Pid(const Pid& other) noexcept : rep_(other.rep_) {
@@ -49,6 +51,9 @@ class Pid {
   operator std::string_view() const { return view(); }  // NOLINT: a Pid is used as a string.
   std::string str() const { return std::string(view()); }
   size_t size() const { return rep_ == nullptr ? 0 : rep_->size; }
+  // The local owner this pid names (OwnerId), or 0 for a remote process. Kept with the string,
+  // so the entries of a process need no owner field of their own.
+  uint64_t owner() const { return rep_ == nullptr ? 0 : rep_->owner; }
   bool empty() const { return rep_ == nullptr; }
   // Handles sharing this copy (0 for the empty pid); an interning table that holds one handle
   // sees 1 when no entry uses the pid any more.
@@ -74,6 +79,7 @@ class Pid {
   struct Rep {
     uint32_t refs;
     uint32_t size;
+    uint64_t owner;
   };
   static char* Data(Rep* rep) { return reinterpret_cast<char*>(rep + 1); }
   Rep* rep_ = nullptr;

@@ -17,7 +17,7 @@ using NodeId = uint32_t;
 inline constexpr NodeId kLocalNode = 0;
 
 // Handle of the local owner of an entry (today a connection; later a session that outlives one).
-// 0 for entries owned by remote nodes.
+// 0 for entries owned by remote nodes. An entry's owner is its pid's (Pid::owner()).
 using OwnerId = uint64_t;
 
 struct RegEntry {
@@ -27,7 +27,6 @@ struct RegEntry {
     uint32_t owned_slot = 0;  // Local entries: the slot of this entry in its owner's OwnedIndex.
     uint32_t snapshot_mark;   // Remote entries: the mark of the last snapshot that carried it.
   };
-  OwnerId owner = 0;
   int64_t time_us = 0;  // Registration time (wall clock, microseconds), used by conflict policy.
   Meta meta;
 };

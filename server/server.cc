@@ -141,7 +141,7 @@ bool Server::AttachClient(Client* c) {
   c->owner.id = c->id;
   // As in Redis: with no password set, a client is the default user from the start.
   ResetAuth(*c);
-  c->owner.pid = Pid(fmt::format("{}.{}@{}", c->id, incarnation_, node_name_));
+  c->owner.pid = Pid(fmt::format("{}.{}@{}", c->id, incarnation_, node_name_), c->owner.id);
   if (static_cast<int64_t>(clients_.size()) >= config_.maxclients) {
     stats_.rejected_connections++;
     c->writer.Error(errors::kMaxClients);
@@ -222,11 +222,13 @@ bool Server::DisconnectCluster(std::string_view name_arg) {
   std::vector<Local> locals;
   for (auto& shard : cl->shards) {
     for (auto&& [key, e] : shard.registry) {
-      if (e.node == kLocalNode) locals.push_back({EntryKind::kRegistry, std::string(key), e.owner});
+      if (e.node == kLocalNode) {
+        locals.push_back({EntryKind::kRegistry, std::string(key), e.pid.owner()});
+      }
     }
     for (auto& [gname, g] : shard.groups) {
       for (auto& [pid, m] : g.members) {
-        if (m.node == kLocalNode) locals.push_back({EntryKind::kGroup, gname, m.owner});
+        if (m.node == kLocalNode) locals.push_back({EntryKind::kGroup, gname, pid.owner()});
       }
     }
   }
@@ -251,12 +253,12 @@ bool Server::DisconnectCluster(std::string_view name_arg) {
 RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
                                      Meta meta) {
   int64_t now = NowUs();
-  RegEntry entry{.pid = owner.pid, .node = kLocalNode, .owner = owner.id, .time_us = now,
+  RegEntry entry{.pid = owner.pid, .node = kLocalNode, .time_us = now,
                  .meta = std::move(meta)};
   RegisterResult r = Register(cl.ShardFor(key), key, std::move(entry));
   if (r.outcome == RegisterOutcome::kTaken) return r;
   if (r.outcome == RegisterOutcome::kCreated) {
-    r.entry->owned_slot = owner.owned.Add(OwnedIndex::Ref::Registry(&cl, r.entry));
+    r.entry->owned_slot = owner.owned.Add(&cl, OwnedIndex::Ref::Registry(r.entry));
   }
   const Meta* prev = r.outcome == RegisterOutcome::kUpdated ? &r.previous_meta : nullptr;
   EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, &r.entry->meta, prev,
@@ -264,13 +266,13 @@ RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string
   return r;
 }
 
-void Server::DropOwnedRef(Owner& owner, uint32_t slot) {
-  const OwnedIndex::Ref* moved = owner.owned.Remove(slot);
+void Server::DropOwnedRef(Owner& owner, ClusterState& cl, uint32_t slot) {
+  const OwnedIndex::Ref* moved = owner.owned.Remove(&cl, slot);
   if (moved == nullptr) return;
   if (moved->kind() == EntryKind::kRegistry) {
     moved->entry()->owned_slot = slot;
   } else {
-    Shard& shard = moved->cluster()->ShardFor(*moved->group());
+    Shard& shard = cl.ShardFor(*moved->group());
     FindGroup(shard, *moved->group())->members.find(owner.pid)->second.owned_slot = slot;
   }
 }
@@ -279,7 +281,7 @@ bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view ke
                              Reason reason) {
   auto removed = Unregister(cl.ShardFor(key), key, owner.pid);
   if (!removed) return false;
-  DropOwnedRef(owner, removed->owned_slot);
+  DropOwnedRef(owner, cl, removed->owned_slot);
   EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, &removed->meta,
                  nullptr, reason, removed->time_us);
   if (on_registry_vacated) on_registry_vacated(cl, key);
@@ -290,9 +292,9 @@ JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view gr
   int64_t now = NowUs();
   Shard& shard = cl.ShardFor(group);
   JoinResult r = Join(shard, group, owner.pid,
-                      Member{.node = kLocalNode, .owner = owner.id, .time_us = now,
+                      Member{.node = kLocalNode, .time_us = now,
                              .meta = std::move(meta)});
-  if (r.created) r.member->owned_slot = owner.owned.Add(OwnedIndex::Ref::Group(&cl, r.group));
+  if (r.created) r.member->owned_slot = owner.owned.Add(&cl, OwnedIndex::Ref::Group(r.group));
   EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, &r.member->meta,
                  r.created ? nullptr : &r.previous_meta, Reason::kNone, r.member->time_us);
   return r;
@@ -301,7 +303,7 @@ JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view gr
 bool Server::LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason) {
   auto removed = Leave(cl.ShardFor(group), group, owner.pid);
   if (!removed) return false;
-  DropOwnedRef(owner, removed->owned_slot);
+  DropOwnedRef(owner, cl, removed->owned_slot);
   EmitEntryEvent(EventType::kLeft, cl, group, owner.pid, kLocalNode, &removed->meta, nullptr,
                  reason, removed->time_us);
   return true;
@@ -312,13 +314,12 @@ void Server::RemoveOwnerEntries(Owner& owner, Reason reason) {
   // key points into the table, so it is copied before its entry (and maybe the string) goes.
   std::string key;
   while (!owner.owned.empty()) {
-    uint32_t last = static_cast<uint32_t>(owner.owned.size() - 1);
-    OwnedIndex::Ref ref = owner.owned[last];
+    uint32_t last;
+    auto [cl, ref] = owner.owned.Last(&last);
     key = ref.key();
-    bool removed = ref.kind() == EntryKind::kRegistry
-                       ? UnregisterLocal(owner, *ref.cluster(), key, reason)
-                       : LeaveLocal(owner, *ref.cluster(), key, reason);
-    if (!removed) owner.owned.Remove(last);  // Never expected: the index and table disagree.
+    bool removed = ref.kind() == EntryKind::kRegistry ? UnregisterLocal(owner, *cl, key, reason)
+                                                      : LeaveLocal(owner, *cl, key, reason);
+    if (!removed) owner.owned.Remove(cl, last);  // Never expected: the index and table disagree.
   }
 }
 
@@ -445,13 +446,13 @@ size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::stri
   const Group* g = FindGroup(shard, group);
   if (g != nullptr) {
     for (const auto& [pid, m] : g->members) {
-      if (m.node == kLocalNode) deliver_to_pid(pid, m.owner);
+      if (m.node == kLocalNode) deliver_to_pid(pid, pid.owner());
     }
   }
   // The process registered under the key, unless it is also a member (it got it already).
   if (const RegEntry* e = Lookup(shard, group);
       e != nullptr && e->node == kLocalNode && (g == nullptr || !g->members.contains(e->pid))) {
-    deliver_to_pid(e->pid, e->owner);
+    deliver_to_pid(e->pid, e->pid.owner());
   }
   // Subscribers of the dispatch channel (and matching patterns), skipping connections reached.
   size_t n = reached.size() + pubsub_.Publish(channel, message, *this, &reached);

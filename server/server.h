@@ -139,7 +139,7 @@ class Server : public DeliverySink {
   // Removes everything the owner holds (connection close), with events carrying reason.
   void RemoveOwnerEntries(Owner& owner, Reason reason);
   // Removes an entry's ref from its owner's index, fixing the slot of the ref moved into it.
-  void DropOwnedRef(Owner& owner, uint32_t slot);
+  void DropOwnedRef(Owner& owner, ClusterState& cl, uint32_t slot);
 
   // --- Remote nodes ------------------------------------------------------------------------
   // Every (name, incarnation) a node ever saw gets its own NodeId, never reused, so entries of

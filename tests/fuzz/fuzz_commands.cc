@@ -293,10 +293,10 @@ class Harness {
           FUZZ_CHECK(e.node == kLocalNode, "a remote entry without replication");
           local_regs++;
           owned_total++;
-          Client* owner = server_.FindClient(e.owner);
+          Client* owner = server_.FindClient(e.pid.owner());
           FUZZ_CHECK(owner != nullptr, "registration '" + Escape(key) + "' in cluster '" +
                                            Escape(name) + "' owned by a detached client " +
-                                           std::to_string(e.owner));
+                                           std::to_string(e.pid.owner()));
           FUZZ_CHECK(owner->owner.pid == e.pid, "registration pid differs from its owner's");
           FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kRegistry, name, key) == 1,
                      "registration '" + Escape(key) + "' missing from its owner's index");
@@ -313,9 +313,9 @@ class Harness {
             FUZZ_CHECK(m.node == kLocalNode, "a remote member without replication");
             local_in_group++;
             owned_total++;
-            Client* owner = server_.FindClient(m.owner);
+            Client* owner = server_.FindClient(pid.owner());
             FUZZ_CHECK(owner != nullptr, "member of '" + Escape(gname) + "' owned by a detached "
-                                         "client " + std::to_string(m.owner));
+                                         "client " + std::to_string(pid.owner()));
             FUZZ_CHECK(owner->owner.pid == pid, "member pid differs from its owner's");
             FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kGroup, name, gname) == 1,
                        "membership of '" + Escape(gname) + "' missing from its owner's index");

@@ -415,12 +415,12 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
         for (const auto& [key, e] : shard.registry) {
           FUZZ_CHECK(&cl.ShardFor(key) == &shard, "registration in the wrong shard");
           if (e.node != kLocalNode) {
-            FUZZ_CHECK(e.node == peer_ && e.owner == 0, "remote registration with bad origin");
+            FUZZ_CHECK(e.node == peer_ && e.pid.owner() == 0, "remote registration with bad origin");
             continue;
           }
           local_regs++;
           owned_total++;
-          Client* owner = server_.FindClient(e.owner);
+          Client* owner = server_.FindClient(e.pid.owner());
           FUZZ_CHECK(owner != nullptr, "local registration '" + Escape(key) +
                                            "' owned by a detached client");
           FUZZ_CHECK(owner->owner.pid == e.pid, "registration '" + Escape(key) +
@@ -438,12 +438,12 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
           for (const auto& [pid, m] : g.members) {
             members++;
             if (m.node != kLocalNode) {
-              FUZZ_CHECK(m.node == peer_ && m.owner == 0, "remote member with bad origin");
+              FUZZ_CHECK(m.node == peer_ && pid.owner() == 0, "remote member with bad origin");
               continue;
             }
             local_in_group++;
             owned_total++;
-            Client* owner = server_.FindClient(m.owner);
+            Client* owner = server_.FindClient(pid.owner());
             FUZZ_CHECK(owner != nullptr, "local member of '" + Escape(gname) +
                                              "' owned by a detached client");
             FUZZ_CHECK(owner->owner.pid == pid, "member pid differs from its owner's");
@@ -464,7 +464,7 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
                                             Escape(name) + "' with no visible holder");
           std::set<std::string_view> pids;
           for (const auto& c : claims) {
-            FUZZ_CHECK(c.node == peer_ && c.owner == 0, "a shadowed claim that is not remote");
+            FUZZ_CHECK(c.node == peer_ && c.pid.owner() == 0, "a shadowed claim that is not remote");
             FUZZ_CHECK(c.pid != holder->pid, "the visible holder is shadowed too");
             FUZZ_CHECK(pids.insert(c.pid).second, "a pid shadowed twice on one key");
           }

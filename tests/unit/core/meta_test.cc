@@ -164,37 +164,63 @@ TEST(PidTest, CopiesShareOneStringAndCompareByValue) {
 }
 
 TEST(OwnedIndexTest, RemoveSwapsTheLastRefIntoTheSlotAndSaysWhichMoved) {
-  ClusterState blue("blue", 1);
+  ClusterState blue("blue", 1), red("red", 1);
   Shard& shard = blue.shards[0];
   RegEntry* k1 = shard.registry.Insert("k1", RegEntry{}).first;
   RegEntry* k3 = shard.registry.Insert("k3", RegEntry{}).first;
   std::string k2 = "k2";
   OwnedIndex index;
-  EXPECT_EQ(index.Add(OwnedIndex::Ref::Registry(&blue, k1)), 0u);
-  EXPECT_EQ(index.Add(OwnedIndex::Ref::Group(&blue, &k2)), 1u);
-  EXPECT_EQ(index.Add(OwnedIndex::Ref::Registry(&blue, k3)), 2u);
+  EXPECT_EQ(index.Add(&blue, OwnedIndex::Ref::Registry(k1)), 0u);
+  EXPECT_EQ(index.Add(&blue, OwnedIndex::Ref::Group(&k2)), 1u);
+  EXPECT_EQ(index.Add(&red, OwnedIndex::Ref::Group(&k2)), 0u);  // Slots count per cluster.
+  EXPECT_EQ(index.Add(&blue, OwnedIndex::Ref::Registry(k3)), 2u);
+  EXPECT_EQ(index.size(), 4u);
   EXPECT_TRUE(index.Contains(EntryKind::kGroup, "blue", "k2"));
+  EXPECT_TRUE(index.Contains(EntryKind::kGroup, "red", "k2"));
   EXPECT_TRUE(index.Contains(EntryKind::kRegistry, "blue", "k3"));
   EXPECT_FALSE(index.Contains(EntryKind::kRegistry, "blue", "k2"));  // Kind matters.
   EXPECT_FALSE(index.Contains(EntryKind::kGroup, "", "k2"));         // Cluster matters.
-  EXPECT_EQ(index[1].kind(), EntryKind::kGroup);
-  EXPECT_EQ(index[1].group(), &k2);
-  EXPECT_EQ(index[1].key(), "k2");
-  EXPECT_EQ(index[0].kind(), EntryKind::kRegistry);
-  EXPECT_EQ(index[0].entry(), k1);
-  EXPECT_EQ(index[0].key(), "k1");
 
-  const OwnedIndex::Ref* moved = index.Remove(0);
+  const OwnedIndex::Ref* moved = index.Remove(&blue, 0);
   ASSERT_NE(moved, nullptr);
+  EXPECT_EQ(moved->kind(), EntryKind::kRegistry);
   EXPECT_EQ(moved->entry(), k3);  // The last ref now lives in slot 0.
-  EXPECT_EQ(index[0].key(), "k3");
-  EXPECT_EQ(index.size(), 2u);
-  EXPECT_EQ(index.Remove(1), nullptr);  // Removing the last moves nothing.
-  EXPECT_EQ(index.size(), 1u);
-  std::vector<OwnedIndex::Ref> all = index.TakeAll();
-  ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].cluster(), &blue);
+  EXPECT_EQ(moved->key(), "k3");
+  EXPECT_EQ(index.size(), 3u);
+  EXPECT_EQ(index.Remove(&red, 0), nullptr);  // Empties red's list: nothing moved.
+  EXPECT_FALSE(index.Contains(EntryKind::kGroup, "red", "k2"));
+  // Draining from Last() takes blue's refs from the back.
+  uint32_t slot;
+  auto [cl, ref] = index.Last(&slot);
+  EXPECT_EQ(cl, &blue);
+  EXPECT_EQ(slot, 1u);
+  EXPECT_EQ(ref.kind(), EntryKind::kGroup);
+  EXPECT_EQ(ref.group(), &k2);
+  EXPECT_EQ(index.Remove(&blue, 1), nullptr);
+  EXPECT_EQ(index.Remove(&blue, 0), nullptr);
   EXPECT_TRUE(index.empty());
+}
+
+TEST(ChunkedVectorTest, GrowsAndShrinksAcrossChunksKeepingEveryElement) {
+  ChunkedVector<uint64_t, 8> v;
+  for (uint64_t i = 0; i < 100; i++) {
+    v.push_back(i * 3);
+    ASSERT_EQ(v.size(), i + 1);
+    ASSERT_EQ(v.back(), i * 3);
+  }
+  for (uint64_t i = 0; i < 100; i++) ASSERT_EQ(v[i], i * 3) << i;
+  const uint64_t* stable = &v[50];  // Growing never moves what is past the first chunk.
+  for (uint64_t i = 100; i < 200; i++) v.push_back(i * 3);
+  EXPECT_EQ(stable, &v[50]);
+  v[17] = 1;
+  EXPECT_EQ(v[17], 1u);
+  while (v.size() > 3) v.pop_back();
+  EXPECT_EQ(v[0], 0u);
+  EXPECT_EQ(v[2], 6u);
+  for (uint64_t i = 3; i < 30; i++) v.push_back(i);  // Chunks freed on the way down come back.
+  EXPECT_EQ(v[29], 29u);
+  while (!v.empty()) v.pop_back();
+  EXPECT_EQ(v.size(), 0u);
 }
 
 }  // namespace

@@ -12,11 +12,11 @@ namespace {
 constexpr NodeId kRemoteNode = 3;
 
 RegEntry Entry(std::string pid, Meta meta = {}, NodeId node = kLocalNode, int64_t time_us = 100) {
-  return RegEntry{.pid = Pid(pid), .node = node, .owner = node == kLocalNode ? 7u : 0u,
+  return RegEntry{.pid = Pid(pid, node == kLocalNode ? 7u : 0u), .node = node,
                   .time_us = time_us, .meta = std::move(meta)};
 }
 
-Member LocalMember(Meta meta = {}) { return Member{.node = kLocalNode, .owner = 7, .time_us = 100, .meta = std::move(meta)}; }
+Member LocalMember(Meta meta = {}) { return Member{.node = kLocalNode, .time_us = 100, .meta = std::move(meta)}; }
 Member RemoteMember(Meta meta = {}) { return Member{.node = kRemoteNode, .time_us = 100, .meta = std::move(meta)}; }
 
 std::vector<std::string> GroupsWithPrefix(const Shard& shard, std::string_view prefix) {

@@ -144,7 +144,7 @@ TEST_F(ApplierTest, RemoteRegisterStoresEntryAndEmitsRegisteredWithRemoteNode) {
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->pid, "1.a@n2");
   EXPECT_EQ(e->node, n2_);
-  EXPECT_EQ(e->owner, 0u);
+  EXPECT_EQ(e->pid.owner(), 0u);
   EXPECT_EQ(e->time_us, 100);
   auto evs = Events();
   ASSERT_EQ(evs.size(), 1u) << Describe(evs);
@@ -328,7 +328,7 @@ TEST_F(ApplierTest, UnregisterNeverRemovesALocalRegistration) {
   applier().Unregister(n2_, def(), "k", local->owner.pid, Reason::kUnregister);
   EXPECT_TRUE(Events().empty());
   ASSERT_NE(Held("k"), nullptr);
-  EXPECT_EQ(Held("k")->owner, local->owner.id);
+  EXPECT_EQ(Held("k")->pid.owner(), local->owner.id);
 }
 
 TEST_F(ApplierTest, LeaveOfANonMemberIsIgnored) {
@@ -389,7 +389,7 @@ TEST_F(ApplierTest, RemoteLoserAgainstLocalHolderLeavesTheLocalProcessAlone) {
   local->out.clear();
   // Registered after the local one (now), so "oldest" keeps the local holder.
   applier("oldest").Register(n2_, def(), "k", "1.a@n2", Server::NowUs() + 1000000, {});
-  EXPECT_EQ(Held("k")->owner, local->owner.id);
+  EXPECT_EQ(Held("k")->pid.owner(), local->owner.id);
   EXPECT_TRUE(Events().empty());
   EXPECT_TRUE(local->out.empty()) << "the local holder got a notice";
   EXPECT_FALSE(local->close_after_reply || local->close_asap);
@@ -650,7 +650,7 @@ TEST_F(ApplierTest, RemoteClaimBehindALocalHolderBecomesVisibleWhenTheLocalProce
   Client* local = NewClient();
   server_.RegisterLocal(local->owner, def(), "k", {});
   applier("oldest").Register(n2_, def(), "k", "1.a@n2", Server::NowUs() + 1000000, {});
-  EXPECT_EQ(Held("k")->owner, local->owner.id);
+  EXPECT_EQ(Held("k")->pid.owner(), local->owner.id);
   Events();
   ASSERT_TRUE(server_.UnregisterLocal(local->owner, def(), "k", Reason::kUnregister));
   ASSERT_NE(Held("k"), nullptr);
