@@ -147,22 +147,25 @@ void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
 }
 
 void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
-                   int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
+                   Meta meta, bool from_snapshot, uint32_t mark) {
   Shard& shard = cl.ShardFor(group);
-  if (Group* g = FindGroup(shard, group)) {
-    auto it = g->members.find(pid);
-    if (it != g->members.end()) {
-      Member& held = it->second;
-      if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
-      if (from_snapshot && held.meta == meta) return;  // Already held.
+  // A member already held needs a look first only while a snapshot is coming in: to mark it,
+  // and to skip an unchanged one. A live join goes straight to the table.
+  if (mark != 0 || from_snapshot) {
+    if (Group* g = FindGroup(shard, group)) {
+      auto it = g->members.find(pid);
+      if (it != g->members.end()) {
+        Member& held = it->second;
+        if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
+        if (from_snapshot && held.meta == meta) return;  // Already held.
+      }
     }
   }
-  Member member{.node = node, .time_us = time_us, .meta = std::move(meta)};
+  Member member{.node = node, .meta = std::move(meta)};
   member.snapshot_mark = mark;
   JoinResult r = groupd::Join(shard, group, Intern(pid), std::move(member));
-  const Member& m = *r.member;
-  server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, &m.meta,
-                         r.created ? nullptr : &r.previous_meta, Reason::kNone, m.time_us);
+  server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, &r.member->meta,
+                         r.created ? nullptr : &r.previous_meta, Reason::kNone, 0);
 }
 
 void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
@@ -174,7 +177,7 @@ void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::
   if (it == g->members.end() || it->second.node != node) return;
   auto removed = groupd::Leave(shard, group, pid);
   server_.EmitEntryEvent(EventType::kLeft, cl, group, pid, node, &removed->meta, nullptr, reason,
-                         removed->time_us);
+                         0);
 }
 
 Pid Applier::Intern(std::string_view pid) {

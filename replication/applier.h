@@ -25,8 +25,9 @@ class Applier {
                 int64_t time_us, Meta meta, bool from_snapshot = false, uint32_t mark = 0);
   void Unregister(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
                   Reason reason);
+  // Members carry no time (the peer frames' time field is 0 for them).
   void Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
-            int64_t time_us, Meta meta, bool from_snapshot = false, uint32_t mark = 0);
+            Meta meta, bool from_snapshot = false, uint32_t mark = 0);
   void Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
              Reason reason);
 

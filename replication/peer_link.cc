@@ -456,7 +456,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
         writer_.U8('g');
         writer_.Str(git->first);
         writer_.Str(mit->first);
-        writer_.I64(mit->second.time_us);
+        writer_.I64(0);  // Members carry no time.
         WriteMeta(writer_, &mit->second.meta);
         spend();
       }

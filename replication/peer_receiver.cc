@@ -129,8 +129,7 @@ bool PeerReceiver::HandleBatch(PeerReader& r) {
         applier_.Unregister(node_, *cl, key, pid, static_cast<Reason>(reason));
         break;
       case kOpJoin:
-        applier_.Join(node_, *cl, key, pid, time_us, std::move(meta), false,
-                      ReceivingMark(cluster));
+        applier_.Join(node_, *cl, key, pid, std::move(meta), false, ReceivingMark(cluster));
         break;
       case kOpLeave:
         applier_.Leave(node_, *cl, key, pid, static_cast<Reason>(reason));
@@ -171,7 +170,7 @@ bool PeerReceiver::HandleSnapshotChunk(PeerReader& r) {
     if (kind == 'r') {
       applier_.Register(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
     } else {
-      applier_.Join(node_, *cl, key, pid, time_us, std::move(meta), true, mark);
+      applier_.Join(node_, *cl, key, pid, std::move(meta), true, mark);
     }
   }
   return true;

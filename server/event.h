@@ -39,7 +39,7 @@ struct Event {
   Reason reason = Reason::kNone;
   uint64_t seq = 0;  // Assigned by the event path.
   uint32_t origin = 0;  // NodeId of the owner's node; 0 (kLocalNode) for this node's processes.
-  int64_t time_us = 0;  // The entry's registration/join time (replicated with the change).
+  int64_t time_us = 0;  // A registration's time (replicated with the change); 0 for members.
 };
 
 // Appends the event's JSON payload (see docs/COMMANDS.md, "Event payload") to out.

@@ -289,14 +289,11 @@ bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view ke
 }
 
 JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view group, Meta meta) {
-  int64_t now = NowUs();
   Shard& shard = cl.ShardFor(group);
-  JoinResult r = Join(shard, group, owner.pid,
-                      Member{.node = kLocalNode, .time_us = now,
-                             .meta = std::move(meta)});
+  JoinResult r = Join(shard, group, owner.pid, Member{.node = kLocalNode, .meta = std::move(meta)});
   if (r.created) r.member->owned_slot = owner.owned.Add(&cl, OwnedIndex::Ref::Group(r.group));
   EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, &r.member->meta,
-                 r.created ? nullptr : &r.previous_meta, Reason::kNone, r.member->time_us);
+                 r.created ? nullptr : &r.previous_meta, Reason::kNone, 0);
   return r;
 }
 
@@ -305,7 +302,7 @@ bool Server::LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, 
   if (!removed) return false;
   DropOwnedRef(owner, cl, removed->owned_slot);
   EmitEntryEvent(EventType::kLeft, cl, group, owner.pid, kLocalNode, &removed->meta, nullptr,
-                 reason, removed->time_us);
+                 reason, 0);
   return true;
 }
 

@@ -27,7 +27,6 @@ struct Member {
     uint32_t owned_slot = 0;  // Local members: the slot of this member in its owner's OwnedIndex.
     uint32_t snapshot_mark;   // Remote members: the mark of the last snapshot that carried it.
   };
-  int64_t time_us = 0;
   Meta meta;
 };
 

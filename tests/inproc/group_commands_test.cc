@@ -52,7 +52,7 @@ class GroupCommandsTest : public ::testing::Test {
   void JoinRemote(std::string_view group, std::string pid) {
     NodeId node = server().AddNode("remote:1");
     Shard& shard = server().default_cluster().ShardFor(group);
-    ASSERT_TRUE(Join(shard, group, Pid(pid), Member{.node = node, .time_us = Server::NowUs()}).created);
+    ASSERT_TRUE(Join(shard, group, Pid(pid), Member{.node = node}).created);
   }
 
   InProcServer srv_;

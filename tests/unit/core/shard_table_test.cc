@@ -16,8 +16,8 @@ RegEntry Entry(std::string pid, Meta meta = {}, NodeId node = kLocalNode, int64_
                   .time_us = time_us, .meta = std::move(meta)};
 }
 
-Member LocalMember(Meta meta = {}) { return Member{.node = kLocalNode, .time_us = 100, .meta = std::move(meta)}; }
-Member RemoteMember(Meta meta = {}) { return Member{.node = kRemoteNode, .time_us = 100, .meta = std::move(meta)}; }
+Member LocalMember(Meta meta = {}) { return Member{.node = kLocalNode, .meta = std::move(meta)}; }
+Member RemoteMember(Meta meta = {}) { return Member{.node = kRemoteNode, .meta = std::move(meta)}; }
 
 std::vector<std::string> GroupsWithPrefix(const Shard& shard, std::string_view prefix) {
   std::vector<std::string> names;

@@ -162,7 +162,7 @@ TEST_F(ApplierTest, RemoteRegisterStoresEntryAndEmitsRegisteredWithRemoteNode) {
 // once the intern table doubles, so it stays within twice the live pids.
 TEST_F(ApplierTest, RemotePidsAreSharedAndUnusedOnesSwept) {
   applier().Register(n2_, def(), "a", "1.a@n2", 100, {});
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {});
+  applier().Join(n2_, def(), "g", "1.a@n2", {});
   const RegEntry* e = Held("a");
   ASSERT_NE(e, nullptr);
   const Group* g = FindGroup(def().ShardFor("g"), "g");
@@ -222,7 +222,7 @@ TEST_F(ApplierTest, RemoteUnregisterRemovesEntryAndEmitsUnregisteredWithReason) 
 }
 
 TEST_F(ApplierTest, RemoteJoinAndLeaveEmitJoinedAndLeft) {
-  applier().Join(n2_, def(), "room/1", "1.a@n2", 100, {{"role", "admin"}});
+  applier().Join(n2_, def(), "room/1", "1.a@n2", {{"role", "admin"}});
   ASSERT_NE(MemberOf("room/1", "1.a@n2"), nullptr);
   EXPECT_EQ(MemberOf("room/1", "1.a@n2")->node, n2_);
   auto evs = Events();
@@ -233,7 +233,7 @@ TEST_F(ApplierTest, RemoteJoinAndLeaveEmitJoinedAndLeft) {
   EXPECT_EQ(evs[0].meta, (Meta{{"role", "admin"}}));
   EXPECT_FALSE(evs[0].has_previous);
 
-  applier().Join(n2_, def(), "room/1", "1.a@n2", 100, {{"role", "user"}});
+  applier().Join(n2_, def(), "room/1", "1.a@n2", {{"role", "user"}});
   evs = Events();
   ASSERT_EQ(evs.size(), 1u) << Describe(evs);
   EXPECT_EQ(evs[0].type, "joined");
@@ -272,19 +272,19 @@ TEST_F(ApplierTest, SnapshotReapplyOfUnchangedRegistrationEmitsNothing) {
 }
 
 TEST_F(ApplierTest, SnapshotReapplyOfUnchangedMembershipEmitsNothing) {
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {{"v", "1"}});
+  applier().Join(n2_, def(), "g", "1.a@n2", {{"v", "1"}});
   Events();
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {{"v", "1"}}, /*from_snapshot=*/true);
+  applier().Join(n2_, def(), "g", "1.a@n2", {{"v", "1"}}, /*from_snapshot=*/true);
   EXPECT_TRUE(Events().empty());
   EXPECT_NE(MemberOf("g", "1.a@n2"), nullptr);
 }
 
 TEST_F(ApplierTest, SnapshotWithChangedMetaEmitsTheUpdate) {
   applier().Register(n2_, def(), "k", "1.a@n2", 100, {{"v", "1"}});
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {{"v", "1"}});
+  applier().Join(n2_, def(), "g", "1.a@n2", {{"v", "1"}});
   Events();
   applier().Register(n2_, def(), "k", "1.a@n2", 100, {{"v", "2"}}, true);
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {{"v", "2"}}, true);
+  applier().Join(n2_, def(), "g", "1.a@n2", {{"v", "2"}}, true);
   auto evs = Events();
   ASSERT_EQ(evs.size(), 2u) << Describe(evs);
   EXPECT_EQ(evs[0].type, "registered");
@@ -295,7 +295,7 @@ TEST_F(ApplierTest, SnapshotWithChangedMetaEmitsTheUpdate) {
 
 TEST_F(ApplierTest, SnapshotOfANewEntryEmitsItsEvent) {
   applier().Register(n2_, def(), "k", "1.a@n2", 100, {}, true);
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {}, true);
+  applier().Join(n2_, def(), "g", "1.a@n2", {}, true);
   auto evs = Events();
   ASSERT_EQ(evs.size(), 2u) << Describe(evs);
   EXPECT_EQ(evs[0].type, "registered");
@@ -332,7 +332,7 @@ TEST_F(ApplierTest, UnregisterNeverRemovesALocalRegistration) {
 }
 
 TEST_F(ApplierTest, LeaveOfANonMemberIsIgnored) {
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {});
+  applier().Join(n2_, def(), "g", "1.a@n2", {});
   Events();
   applier().Leave(n2_, def(), "g", "2.a@n2", Reason::kLeave);       // Not a member.
   applier().Leave(n3_, def(), "g", "1.a@n2", Reason::kLeave);       // Member from another node.
@@ -688,10 +688,10 @@ TEST_F(ApplierTest, RemoveNodeRemovesExactlyThatNodesEntriesWithTheReason) {
   server_.JoinLocal(local->owner, def(), "g1", {});
   applier().Register(n2_, def(), "a", "1.a@n2", 100, {});
   applier().Register(n2_, def(), "b", "2.a@n2", 100, {});
-  applier().Join(n2_, def(), "g1", "1.a@n2", 100, {});
-  applier().Join(n2_, def(), "g2", "1.a@n2", 100, {});
+  applier().Join(n2_, def(), "g1", "1.a@n2", {});
+  applier().Join(n2_, def(), "g2", "1.a@n2", {});
   applier().Register(n3_, def(), "c", "1.a@n3", 100, {});
-  applier().Join(n3_, def(), "g1", "1.a@n3", 100, {});
+  applier().Join(n3_, def(), "g1", "1.a@n3", {});
   Events();
 
   applier().RemoveNode(n2_, Reason::kNodeDown);
@@ -726,9 +726,9 @@ TEST_F(ApplierTest, RemoveNodeCanBeLimitedToOneCluster) {
   ClusterState& c1 = *server_.FindCluster("c1");
   server_.pubsub().Subscribe(monitor_, "__gevent__@c1:*");
   applier().Register(n2_, def(), "k", "1.a@n2", 100, {});
-  applier().Join(n2_, def(), "g", "1.a@n2", 100, {});
+  applier().Join(n2_, def(), "g", "1.a@n2", {});
   applier().Register(n2_, c1, "k", "1.a@n2", 100, {});
-  applier().Join(n2_, c1, "g", "1.a@n2", 100, {});
+  applier().Join(n2_, c1, "g", "1.a@n2", {});
   applier().Register(n3_, c1, "k3", "1.a@n3", 100, {});
   Events();
 
