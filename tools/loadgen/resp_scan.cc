@@ -20,21 +20,23 @@ Step ReadLine(const char* d, size_t len, size_t* pos, const char** line, const c
   return Step::kDone;
 }
 
-bool ParseInt(const char* p, const char* end, int64_t* out) {
-  if (p == end) return false;
-  bool neg = false;
-  if (*p == '-') {
-    neg = true;
-    ++p;
-    if (p == end) return false;
-  }
+// Reads the "<integer>\r\n" of a bulk or aggregate header at *pos, digit by digit (no search
+// for the CR: replies of many short frames are mostly headers).
+Step ReadCount(const char* d, size_t len, size_t* pos, int64_t* n) {
+  size_t p = *pos;
+  bool neg = p < len && d[p] == '-';
+  if (neg) p++;
+  size_t first = p;
   int64_t v = 0;
-  for (; p < end; ++p) {
-    if (*p < '0' || *p > '9') return false;
-    v = v * 10 + (*p - '0');
+  for (; p < len && d[p] >= '0' && d[p] <= '9'; p++) {
+    if (p - first >= 18) return Step::kBad;
+    v = v * 10 + (d[p] - '0');
   }
-  *out = neg ? -v : v;
-  return true;
+  if (p + 1 >= len) return Step::kMore;
+  if (p == first || d[p] != '\r' || d[p + 1] != '\n') return Step::kBad;
+  *pos = p + 2;
+  *n = neg ? -v : v;
+  return Step::kDone;
 }
 
 // Scans one value at *pos; depth guards against hostile nesting.
@@ -43,9 +45,13 @@ Step ScanValue(const char* d, size_t len, size_t* pos, int depth, char* type, bo
   if (*pos >= len) return Step::kMore;
   char t = d[*pos];
   *pos += 1;
+  Step s;
+  int64_t n = 0;
   const char* line;
   const char* line_end;
-  Step s = ReadLine(d, len, pos, &line, &line_end);
+  bool counted = t == '$' || t == '!' || t == '=' || t == '*' || t == '~' || t == '>' ||
+                 t == '%' || t == '|';
+  s = counted ? ReadCount(d, len, pos, &n) : ReadLine(d, len, pos, &line, &line_end);
   if (s != Step::kDone) return s;
   switch (t) {
     case '+':
@@ -63,8 +69,6 @@ Step ScanValue(const char* d, size_t len, size_t* pos, int depth, char* type, bo
     case '$':
     case '!':
     case '=': {
-      int64_t n;
-      if (!ParseInt(line, line_end, &n)) return Step::kBad;
       *type = t;
       if (t == '!') *is_error = true;
       if (n < 0) return t == '$' ? Step::kDone : Step::kBad;
@@ -78,8 +82,6 @@ Step ScanValue(const char* d, size_t len, size_t* pos, int depth, char* type, bo
     case '>':
     case '%':
     case '|': {
-      int64_t n;
-      if (!ParseInt(line, line_end, &n)) return Step::kBad;
       if (n < 0) {
         *type = t;
         return t == '*' ? Step::kDone : Step::kBad;
