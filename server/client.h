@@ -229,6 +229,7 @@ class Client {
   bool close_asap = false;
   Reason close_reason = Reason::kDisconnect;
   bool pending = false;           // On the server's pending list this loop turn.
+  uint64_t input_turn = 0;        // The network's loop turn in which it last sent bytes.
   int64_t obuf_soft_since_ms = 0;  // When the soft output limit was first passed; 0 if under it.
 };
 

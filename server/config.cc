@@ -152,6 +152,7 @@ const std::vector<Option>& Options() {
              }},
       Int("maxclients", true, &Config::maxclients, 1, 1000000),
       Int("busy-poll-us", true, &Config::busy_poll_us, 0, 100000),
+      Int("push-coalesce-us", true, &Config::push_coalesce_us, 0, 100000),
       Int("proto-max-bulk-len", true, &Config::proto_max_bulk_len, 1024, INT64_MAX / 2, true),
       Int("proto-max-multibulk-len", true, &Config::proto_max_multibulk_len, 16, INT32_MAX),
       Int("proto-inline-max-size", true, &Config::proto_inline_max_size, 1024, 1LL << 30, true),

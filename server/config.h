@@ -34,6 +34,10 @@ struct Config {
   // After reading a request the loop polls without sleeping for this long (0: never), so busy
   // clients' next requests cost no sleep and wake-up.
   int64_t busy_poll_us = 50;
+  // While clients keep sending, output that holds only pushes (pub/sub messages, dispatches,
+  // events) to clients that sent nothing this loop turn waits up to this long (0: never), so
+  // a subscriber gets one write per stretch rather than one per turn.
+  int64_t push_coalesce_us = 100;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t proto_max_multibulk_len = 1024 * 1024;
   int64_t proto_inline_max_size = 64 * 1024;

@@ -76,6 +76,7 @@ class Connection : public ClientTransport {
     // Once per read, not per command (as Redis): a clock read per pipelined command showed in
     // profiles.
     client_.last_interaction_ms = Server::NowMs();
+    client_.input_turn = net_.turn();
     net_.NoteActivity();
     // Parse straight from the read buffer when nothing is left over from before; only an
     // incomplete tail is copied into in_.
@@ -190,16 +191,18 @@ void Network::Accept(std::unique_ptr<uvw::TcpStream> stream) {
 void Network::Remove(Connection* conn) { connections_.erase(conn); }
 
 void Network::NoteActivity() {
-  if (spinning_) {
-    last_activity_ns_ = uvw::HrTimeNs();
-    return;
-  }
-  if (server_.config().busy_poll_us <= 0) return;
+  input_turn_ = turn_;
   last_activity_ns_ = uvw::HrTimeNs();
+  if (server_.config().busy_poll_us > 0) Spin();
+}
+
+void Network::Spin() {
+  if (spinning_) return;
   spinning_ = true;
   spin_.Start([this] {
+    // Polls without sleeping while requests came within busy-poll-us, or pushes are held.
     uint64_t spin_ns = static_cast<uint64_t>(server_.config().busy_poll_us) * 1000;
-    if (uvw::HrTimeNs() - last_activity_ns_ > spin_ns) {
+    if (pushes_since_ns_ == 0 && uvw::HrTimeNs() - last_activity_ns_ > spin_ns) {
       spin_.Stop();
       spinning_ = false;
     }
@@ -207,14 +210,41 @@ void Network::NoteActivity() {
 }
 
 void Network::FlushPending() {
+  uint64_t turn = turn_++;
+  // Hold push-only output back while clients keep sending (input this turn or within
+  // kQuietNs), until it has waited push-coalesce-us or grown past kPushFlushBytes. A client
+  // that sent bytes this turn gets everything now: its replies never wait. Once input pauses,
+  // the next turn flushes, so a lone event waits at most kQuietNs.
+  bool hold = false;
+  if (uint64_t coalesce_ns = static_cast<uint64_t>(server_.config().push_coalesce_us) * 1000) {
+    uint64_t now = uvw::HrTimeNs();
+    bool busy = input_turn_ == turn || now - last_activity_ns_ < kQuietNs;
+    hold = busy && (pushes_since_ns_ == 0 || now - pushes_since_ns_ < coalesce_ns);
+  }
+  held_.clear();
   // Flushing may close clients whose entries' events make other clients pending: repeat until
   // nothing is left, so no output waits for the next I/O event.
   for (int round = 0; round < 100; round++) {
     auto pending = server_.TakePending();
-    if (pending.empty()) return;
+    if (pending.empty()) break;
     for (Client* c : pending) {
-      if (c->transport != nullptr) c->transport->Flush(*c);
+      if (c->transport == nullptr) continue;
+      if (hold && c->input_turn != turn && !c->close_asap && !c->close_after_reply &&
+          c->out.size() < kPushFlushBytes) {
+        held_.push_back(c);
+        continue;
+      }
+      c->transport->Flush(*c);
     }
+  }
+  // Held clients go back on the pending list (which forgets clients that close meanwhile),
+  // and the loop keeps polling without sleeping so the next quiet turn flushes them.
+  for (Client* c : held_) server_.MarkPending(*c);
+  if (held_.empty()) {
+    pushes_since_ns_ = 0;
+  } else {
+    if (pushes_since_ns_ == 0) pushes_since_ns_ = uvw::HrTimeNs();
+    Spin();
   }
 }
 

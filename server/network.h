@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "server/server.h"
 #include "server/tls.h"
@@ -38,10 +39,15 @@ class Network {
   // short while (see spin_), so the next requests of busy clients are picked up in one turn
   // instead of one sleep and wake-up each.
   void NoteActivity();
+  // The loop turn now running (see FlushPending), for Client::input_turn.
+  uint64_t turn() const { return turn_; }
 
  private:
   void Accept(std::unique_ptr<uvw::TcpStream> stream);
   void FlushPending();
+  void Spin();
+  static constexpr size_t kPushFlushBytes = 64 * 1024;
+  static constexpr uint64_t kQuietNs = 20 * 1000;
 
   Server& server_;
   uvw::Loop& loop_;
@@ -56,6 +62,15 @@ class Network {
   uvw::Idle spin_;
   bool spinning_ = false;
   uint64_t last_activity_ns_ = 0;
+  // Loop turns, counted by FlushPending(); input_turn_ is the last one in which a client sent
+  // bytes. Push-only output held back while input keeps coming waits since pushes_since_ns_
+  // (0: none waits), at most push-coalesce-us: a subscriber then gets one write per stretch of
+  // busy turns, as Redis's longer turns give it, instead of a write (and a wake-up of its
+  // reader) per turn.
+  uint64_t turn_ = 1;
+  uint64_t input_turn_ = 0;
+  uint64_t pushes_since_ns_ = 0;
+  std::vector<Client*> held_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
 };
 

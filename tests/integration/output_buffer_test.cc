@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/integration/groupd_process.h"
 
@@ -83,6 +86,80 @@ TEST_F(OutputBufferLimitTest, SubscriberThatNeverReadsIsDisconnectedAndServerKee
   EXPECT_EQ(InfoField(info.str, "client_output_buffer_limit_disconnections"), "1") << info.str;
   EXPECT_EQ(InfoField(info.str, "client_output_buffer_limit_disconnections_pubsub"), "1");
   EXPECT_EQ(InfoField(info.str, "client_output_buffer_limit_disconnections_normal"), "0");
+}
+
+}  // namespace
+}  // namespace groupd::testing
+
+namespace groupd::testing {
+namespace {
+
+// push-coalesce-us: while a publisher streams, a subscriber's messages are held and written in
+// stretches; every one still arrives, in order, and a message published once the stream stops
+// arrives at once.
+class PushCoalescingTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<std::string> args) {
+    server_ = std::make_unique<GroupdProcess>(std::move(args));
+    ASSERT_EQ(server_->Start(), "");
+  }
+  void StreamAndCheck() {
+    RawClient sub, pub;
+    ASSERT_TRUE(sub.Connect(server_->port()));
+    ASSERT_TRUE(pub.Connect(server_->port()));
+    ASSERT_EQ(sub.Command({"SUBSCRIBE", "ch"}).ToString(), "[\"subscribe\", \"ch\", (integer) 1]");
+    constexpr int kMessages = 3000;
+    // Pipelined in batches of 50 so the server sees input on most loop turns.
+    for (int i = 0; i < kMessages; i += 50) {
+      std::string batch;
+      for (int j = i; j < i + 50; j++) {
+        batch += EncodeCommand({"PUBLISH", "ch", "m" + std::to_string(j)});
+      }
+      ASSERT_TRUE(pub.Send(batch));
+    }
+    for (int i = 0; i < kMessages; i++) {
+      auto reply = pub.ReadReply();
+      ASSERT_TRUE(reply.has_value()) << i;
+      ASSERT_EQ(reply->ToString(), "(integer) 1") << i;
+    }
+    for (int i = 0; i < kMessages; i++) {
+      auto msg = sub.ReadReply();
+      ASSERT_TRUE(msg.has_value()) << "message " << i << " never arrived";
+      ASSERT_EQ(msg->ToString(), "[\"message\", \"ch\", \"m" + std::to_string(i) + "\"]");
+    }
+    // A lone message after the stream: nothing holds it back.
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_EQ(pub.Command({"PUBLISH", "ch", "last"}).ToString(), "(integer) 1");
+    auto msg = sub.ReadReply(1s);
+    ASSERT_TRUE(msg.has_value());
+    EXPECT_EQ(msg->ToString(), "[\"message\", \"ch\", \"last\"]");
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 200ms);
+  }
+  std::unique_ptr<GroupdProcess> server_;
+};
+
+TEST_F(PushCoalescingTest, EveryMessageArrivesInOrderWithTheDefault) {
+  Start({});
+  StreamAndCheck();
+}
+
+TEST_F(PushCoalescingTest, EveryMessageArrivesInOrderWithALongWindowAndWithoutBusyPolling) {
+  Start({"--push-coalesce-us", "100000", "--busy-poll-us", "0"});
+  StreamAndCheck();
+}
+
+TEST_F(PushCoalescingTest, ConfigSetTakesTheWindowInRange) {
+  Start({});
+  RawClient admin;
+  ASSERT_TRUE(admin.Connect(server_->port()));
+  EXPECT_EQ(admin.Command({"CONFIG", "GET", "push-coalesce-us"}).ToString(),
+            "[\"push-coalesce-us\", \"100\"]");
+  EXPECT_EQ(admin.Command({"CONFIG", "SET", "push-coalesce-us", "0"}).ToString(), "+OK");
+  EXPECT_EQ(admin.Command({"CONFIG", "GET", "push-coalesce-us"}).ToString(),
+            "[\"push-coalesce-us\", \"0\"]");
+  EXPECT_THAT(admin.Command({"CONFIG", "SET", "push-coalesce-us", "-1"}).ToString(),
+              ::testing::StartsWith("(error) ERR CONFIG SET failed"));
+  StreamAndCheck();  // Off: every turn flushes, as before.
 }
 
 }  // namespace
