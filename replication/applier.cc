@@ -200,7 +200,7 @@ void Applier::RemoveNode(NodeId node, Reason reason, ClusterState* only) {
       for (auto&& [key, e] : shard.registry) {
         if (e.node == node) regs.emplace_back(key, e.pid);
       }
-      for (auto& [name, g] : shard.groups) {
+      for (auto&& [name, g] : shard.groups) {
         for (auto& [pid, m] : g.members) {
           if (m.node == node) members.emplace_back(name, pid);
         }

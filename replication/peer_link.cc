@@ -433,35 +433,46 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
       }
       if (s.slot < reg.capacity()) break;  // Budget spent inside the registry part.
       s.registry_done = true;
-      s.group_cursor.clear();
-      s.member_cursor.clear();
+      s.slot = 0;
+      s.generation = UINT64_MAX;
     }
-    // Groups and their members are ordered: resume from the (group, pid) cursor, which stays
-    // valid whatever changed in between.
+    // Groups slot by slot in the same way. Inside a group, members (ordered by pid) resume from
+    // the member cursor, as long as the slot still holds the group the cursor was taken in.
+    const GroupTable& groups = shard.groups;
+    if (s.generation != groups.generation()) {
+      s.generation = groups.generation();
+      s.slot = 0;
+      s.group_cursor.clear();
+    }
     bool spent = false;
-    for (auto git = shard.groups.lower_bound(s.group_cursor);
-         git != shard.groups.end() && !spent; ++git) {
-      if (git->second.local_count == 0) continue;
-      const auto& members = git->second.members;
-      auto mit = git->first == s.group_cursor ? members.lower_bound(s.member_cursor)
-                                              : members.begin();
-      for (; mit != members.end(); ++mit) {
-        if (budget == 0) {
-          s.group_cursor = git->first;
-          s.member_cursor = mit->first;
-          spent = true;
-          break;
+    for (size_t scan = 8 * budget + 64; !spent && scan > 0 && s.slot < groups.capacity(); scan--) {
+      const Group* g = groups.EntryAt(s.slot);
+      if (g != nullptr && g->local_count > 0) {
+        std::string_view name = GroupTable::KeyOf(*g);
+        auto mit = name == s.group_cursor ? g->members.lower_bound(s.member_cursor)
+                                          : g->members.begin();
+        for (; mit != g->members.end(); ++mit) {
+          if (budget == 0) {
+            s.group_cursor = name;
+            s.member_cursor = mit->first;
+            spent = true;
+            break;
+          }
+          if (mit->second.node != kLocalNode) continue;
+          writer_.U8('g');
+          writer_.Str(name);
+          writer_.Str(mit->first);
+          writer_.I64(0);  // Members carry no time.
+          WriteMeta(writer_, &mit->second.meta);
+          spend();
         }
-        if (mit->second.node != kLocalNode) continue;
-        writer_.U8('g');
-        writer_.Str(git->first);
-        writer_.Str(mit->first);
-        writer_.I64(0);  // Members carry no time.
-        WriteMeta(writer_, &mit->second.meta);
-        spend();
+      }
+      if (!spent) {
+        s.slot++;
+        s.group_cursor.clear();
       }
     }
-    if (spent) break;
+    if (s.slot < groups.capacity()) break;  // Budget or scan spent inside the groups part.
     s.shard++;
     s.registry_done = false;
     s.slot = 0;

@@ -78,12 +78,13 @@ class PeerLink : private PeerReceiver::Sender {
     std::string cluster;
     size_t shard = 0;
     bool began = false;
-    // Registry cursor: the next slot, valid while the table keeps its generation (a rebuild
-    // restarts the shard's registry part; entries sent twice are harmless).
+    // Cursor of the registry part, then of the groups part: the next slot, valid while the
+    // table keeps its generation (a rebuild restarts that part; entries sent twice are
+    // harmless).
     size_t slot = 0;
     uint64_t generation = UINT64_MAX;
     bool registry_done = false;
-    // Next (group, pid) to send in this shard; ("", "") is the start.
+    // Inside the group at `slot`: its name and the next pid to send; "" for its start.
     std::string group_cursor;
     std::string member_cursor;
   };

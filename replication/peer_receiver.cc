@@ -194,7 +194,7 @@ bool PeerReceiver::HandleSnapshotEnd(PeerReader& r) {
       for (auto&& [key, e] : shard.registry) {
         if (e.node == node_ && e.snapshot_mark != rx.mark) regs.emplace_back(key, e.pid);
       }
-      for (auto& [name, g] : shard.groups) {
+      for (auto&& [name, g] : shard.groups) {
         for (auto& [pid, m] : g.members) {
           if (m.node == node_ && m.snapshot_mark != rx.mark) members.emplace_back(name, pid);
         }

@@ -79,23 +79,23 @@ class ChunkedVector {
 // What an owner holds, so that dropping the owner is O(owned) and adding or removing one entry
 // is O(1) with no allocation per command (but one per chunk of 512). Refs are kept per cluster
 // (an owner rarely uses more than one or two), so a ref is one tagged pointer: to a registry
-// entry (whose key is RegistryTable::KeyOf), or to a group name inside the shard table; table
-// nodes do not move. The entry keeps its slot in its cluster's list (RegEntry/Member::
+// entry (whose key is RegistryTable::KeyOf), or to a group (GroupTable::KeyOf); table nodes do
+// not move. The entry keeps its slot in its cluster's list (RegEntry/Member::
 // owned_slot), so removal is a swap with the last ref.
 class OwnedIndex {
  public:
   class Ref {
    public:
     static Ref Registry(RegEntry* entry) { return Ref(reinterpret_cast<uintptr_t>(entry)); }
-    static Ref Group(const std::string* name) { return Ref(reinterpret_cast<uintptr_t>(name) | 1); }
+    static Ref Group(groupd::Group* group) { return Ref(reinterpret_cast<uintptr_t>(group) | 1); }
     EntryKind kind() const { return (target_ & 1) ? EntryKind::kGroup : EntryKind::kRegistry; }
     RegEntry* entry() const { return reinterpret_cast<RegEntry*>(target_); }  // kRegistry.
-    const std::string* group() const {                                       // kGroup.
-      return reinterpret_cast<const std::string*>(target_ & ~uintptr_t{1});
+    groupd::Group* group() const {                                           // kGroup.
+      return reinterpret_cast<groupd::Group*>(target_ & ~uintptr_t{1});
     }
     std::string_view key() const {
       return kind() == EntryKind::kRegistry ? RegistryTable::KeyOf(*entry())
-                                            : std::string_view(*group());
+                                            : GroupTable::KeyOf(*group());
     }
 
     Ref() = default;  // For storage; holds nothing.

@@ -226,9 +226,9 @@ bool Server::DisconnectCluster(std::string_view name_arg) {
         locals.push_back({EntryKind::kRegistry, std::string(key), e.pid.owner()});
       }
     }
-    for (auto& [gname, g] : shard.groups) {
+    for (auto&& [gname, g] : shard.groups) {
       for (auto& [pid, m] : g.members) {
-        if (m.node == kLocalNode) locals.push_back({EntryKind::kGroup, gname, pid.owner()});
+        if (m.node == kLocalNode) locals.push_back({EntryKind::kGroup, std::string(gname), pid.owner()});
       }
     }
   }
@@ -272,8 +272,7 @@ void Server::DropOwnedRef(Owner& owner, ClusterState& cl, uint32_t slot) {
   if (moved->kind() == EntryKind::kRegistry) {
     moved->entry()->owned_slot = slot;
   } else {
-    Shard& shard = cl.ShardFor(*moved->group());
-    FindGroup(shard, *moved->group())->members.find(owner.pid)->second.owned_slot = slot;
+    moved->group()->members.find(owner.pid)->second.owned_slot = slot;
   }
 }
 

@@ -13,6 +13,14 @@ void CountNode(Shard& shard, NodeId node, bool added) {
   }
 }
 
+// Calls fn with each prefix of name that ends in '/' ("a/" and "a/b/" of "a/b/c").
+template <typename Fn>
+void ForEachPrefix(std::string_view name, Fn&& fn) {
+  for (size_t i = name.find('/'); i != std::string_view::npos; i = name.find('/', i + 1)) {
+    fn(name.substr(0, i + 1));
+  }
+}
+
 }  // namespace
 
 RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
@@ -68,63 +76,79 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
 }
 
 JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member) {
-  Shard::GroupMap::iterator entry;
-  if (auto it = shard.group_index.find(group); it != shard.group_index.end()) {
-    entry = it->second;
-  } else {
-    entry = shard.groups.emplace(std::string(group), Group{}).first;
-    shard.group_index.emplace(std::string_view(entry->first), entry);
+  Group* g = shard.groups.Find(group);
+  if (g == nullptr) {
+    g = shard.groups.Insert(group, Group{}).first;
+    ForEachPrefix(group, [&](std::string_view prefix) {
+      auto it = shard.prefixes.find(prefix);
+      if (it == shard.prefixes.end()) it = shard.prefixes.try_emplace(std::string(prefix)).first;
+      it->second.insert(g);
+    });
   }
-  const std::string* name = &entry->first;
-  Group& g = entry->second;
-  auto mit = g.members.find(pid);
-  if (mit != g.members.end()) {
+  auto mit = g->members.find(pid);
+  if (mit != g->members.end()) {
     Meta previous = std::move(mit->second.meta);
     mit->second.meta = std::move(member.meta);
-    return {false, std::move(previous), &mit->second, name};
+    return {false, std::move(previous), &mit->second, g};
   }
   bool local = member.node == kLocalNode;
   CountNode(shard, member.node, true);
-  mit = g.members.emplace(pid, std::move(member)).first;
+  mit = g->members.emplace(pid, std::move(member)).first;
   shard.memberships++;
   if (local) {
-    g.local_count++;
+    g->local_count++;
     shard.local_memberships++;
   }
-  return {true, {}, &mit->second, name};
+  return {true, {}, &mit->second, g};
 }
 
 std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid) {
-  auto index = shard.group_index.find(group);
-  if (index == shard.group_index.end()) return std::nullopt;
-  Group& g = index->second->second;
-  auto mit = g.members.find(pid);
-  if (mit == g.members.end()) return std::nullopt;
+  Group* g = shard.groups.Find(group);
+  if (g == nullptr) return std::nullopt;
+  auto mit = g->members.find(pid);
+  if (mit == g->members.end()) return std::nullopt;
   Member removed = std::move(mit->second);
-  g.members.erase(mit);
+  g->members.erase(mit);
   shard.memberships--;
   CountNode(shard, removed.node, false);
   if (removed.node == kLocalNode) {
-    g.local_count--;
+    g->local_count--;
     shard.local_memberships--;
   }
-  if (g.members.empty()) {
-    // The index's key views the name the map erases: drop the index entry first.
-    Shard::GroupMap::iterator node = index->second;
-    shard.group_index.erase(index);
-    shard.groups.erase(node);
+  if (g->members.empty()) {
+    ForEachPrefix(group, [&](std::string_view prefix) {
+      auto it = shard.prefixes.find(prefix);
+      it->second.erase(g);
+      if (it->second.empty()) shard.prefixes.erase(it);
+    });
+    shard.groups.Erase(group);
   }
   return removed;
 }
 
 const Group* FindGroup(const Shard& shard, std::string_view group) {
-  auto it = shard.group_index.find(group);
-  return it == shard.group_index.end() ? nullptr : &it->second->second;
+  return shard.groups.Find(group);
 }
 
-Group* FindGroup(Shard& shard, std::string_view group) {
-  auto it = shard.group_index.find(group);
-  return it == shard.group_index.end() ? nullptr : &it->second->second;
+Group* FindGroup(Shard& shard, std::string_view group) { return shard.groups.Find(group); }
+
+bool PrefixIndexInStep(const Shard& shard) {
+  size_t listed = 0;
+  for (const auto& [prefix, groups] : shard.prefixes) {
+    if (groups.empty()) return false;
+    listed += groups.size();
+  }
+  size_t expected = 0;
+  for (auto&& [name, g] : shard.groups) {
+    bool ok = true;
+    ForEachPrefix(name, [&](std::string_view prefix) {
+      auto it = shard.prefixes.find(prefix);
+      ok = ok && it != shard.prefixes.end() && it->second.contains(&g);
+      expected++;
+    });
+    if (!ok) return false;
+  }
+  return listed == expected;
 }
 
 }  // namespace groupd

@@ -1,11 +1,8 @@
 #pragma once
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +11,7 @@
 
 #include <absl/container/btree_map.h>
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include "server/meta.h"
 #include "server/pid.h"
@@ -39,32 +37,9 @@ struct Group {
   size_t local_count = 0;
 };
 
-// Orders strings bytewise as std::less<std::string_view> does, comparing 8 bytes at a time:
-// group names mostly share a long prefix ("room:0000..."), where a call into memcmp per step
-// down the tree costs more than the comparison itself.
-struct NameLess {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const {
-    size_t n = std::min(a.size(), b.size());
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      uint64_t x, y;
-      std::memcpy(&x, a.data() + i, 8);
-      std::memcpy(&y, b.data() + i, 8);
-      if (x != y) {
-        if constexpr (std::endian::native == std::endian::little) {
-          x = __builtin_bswap64(x);
-          y = __builtin_bswap64(y);
-        }
-        return x < y;
-      }
-    }
-    for (; i < n; i++) {
-      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-    }
-    return a.size() < b.size();
-  }
-};
+// A shard's groups by name (see KeyedTable): one allocation per group holds it and its name, and
+// a group never moves while it has members, so owner refs and the prefix index point at it.
+using GroupTable = KeyedTable<Group>;
 
 struct StringHash {
   using is_transparent = void;
@@ -76,14 +51,15 @@ struct StringHash {
 // replies and events. Thread-compatible.
 struct Shard {
   RegistryTable registry;
-  // Ordered so that a prefix query is a range scan whose cost follows the size of the result.
-  // Add and remove groups only through Join and Leave, which keep group_index in step.
-  using GroupMap = std::map<std::string, Group, NameLess>;
-  GroupMap groups;
-  // The same groups by name, hashed: a lookup is one probe instead of a walk down the tree
-  // comparing names, and removing a group erases its node without another walk. Keys view the
-  // names held by `groups`, whose nodes do not move.
-  absl::flat_hash_map<std::string_view, GroupMap::iterator> group_index;
+  // Add and remove groups only through Join and Leave, which keep `prefixes` in step.
+  GroupTable groups;
+  // For each prefix ending in '/' of some group's name ("rooms/" of "rooms/lobby"; "a/" and
+  // "a/b/" of "a/b/c"), the groups under it. Prefix queries end in '/', so a query is one lookup
+  // here and its cost follows the size of the result, not of the shard; names without '/' cost
+  // nothing. (An ordered map of all names did the same with a walk down a tree of every group
+  // on each group created, a cache miss per level.)
+  absl::flat_hash_map<std::string, absl::flat_hash_set<const Group*>, StringHash, std::equal_to<>>
+      prefixes;
   // Remote claims on a key that lost to its visible holder in this node's view. They are kept,
   // not dropped, because the visible holder may already be gone at its own node: when it is
   // removed here, the best remaining claim becomes visible. Never holds a local process's claim
@@ -123,9 +99,9 @@ const RegEntry* Lookup(const Shard& shard, std::string_view key);
 
 struct JoinResult {
   bool created;
-  Meta previous_meta;        // Set when the pid was already a member.
-  Member* member;            // The membership now held.
-  const std::string* group;  // The group name as the table holds it (stable while it has members).
+  Meta previous_meta;  // Set when the pid was already a member.
+  Member* member;      // The membership now held.
+  Group* group;        // The group (stable while it has members; GroupTable::KeyOf names it).
 };
 
 // Adds pid to group, or replaces its meta in place if it already is a member.
@@ -142,14 +118,18 @@ std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_vi
 const Group* FindGroup(const Shard& shard, std::string_view group);
 Group* FindGroup(Shard& shard, std::string_view group);
 
-// Calls fn(name, group) for every group whose name starts with prefix, in name order.
+// Calls fn(name, group) for every group whose name starts with prefix, in no particular order.
+// REQUIRES: IsPrefixQuery(prefix).
 template <typename Fn>
 void ForEachGroupWithPrefix(const Shard& shard, std::string_view prefix, Fn&& fn) {
-  for (auto it = shard.groups.lower_bound(prefix); it != shard.groups.end(); ++it) {
-    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    fn(it->first, it->second);
-  }
+  auto it = shard.prefixes.find(prefix);
+  if (it == shard.prefixes.end()) return;
+  for (const Group* g : it->second) fn(GroupTable::KeyOf(*g), *g);
 }
+
+// True when `prefixes` lists every group under each '/'-ending prefix of its name and nothing
+// else. Linear; for tests and invariant checks.
+bool PrefixIndexInStep(const Shard& shard);
 
 // True when a group argument is a prefix query ("rooms/").
 inline bool IsPrefixQuery(std::string_view group) {

@@ -75,6 +75,23 @@ class SnapshotTest(ClusterTestCase):
         self.assertEqual(c.call(2, "GCOUNT", "crowd"), 40)
         self.assertEqual(len(self.assert_converged(c)), want)
 
+    def test_snapshot_of_one_group_larger_than_a_chunk(self):
+        # 120 members with 8 KB of meta each: about 1 MB, four chunks of at most 256 KB, so the
+        # sender stops inside the group and resumes from its member cursor.
+        c = self.start_cluster(2)
+        blob = "v" * 8192
+        members = [self.client(c, 1) for _ in range(120)]
+        for k, m in enumerate(members):
+            self.assertEqual(m.call("GJOIN", "big/crowd", "META", "i", str(k), "blob", blob), "OK")
+        self.wait_equal(lambda: c.call(2, "GCOUNT", "big/crowd"), 120, timeout=10,
+                        what="120 members streamed to node2")
+        c.kill(2)
+        c.restart(2)
+        c.wait_mesh()
+        self.wait_equal(lambda: c.call(2, "GCOUNT", "big/crowd"), 120, timeout=5,
+                        what="120 members on node2 after its restart (a snapshot of 4 chunks)")
+        self.assertEqual(len(self.assert_converged(c)), 120)
+
 
 if __name__ == "__main__":
     cluster_case.main()

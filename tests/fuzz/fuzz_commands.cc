@@ -301,12 +301,12 @@ class Harness {
           FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kRegistry, name, key) == 1,
                      "registration '" + Escape(key) + "' missing from its owner's index");
         }
-        FUZZ_CHECK(shard.group_index.size() == shard.groups.size(), "group index out of step");
+        FUZZ_CHECK(groupd::PrefixIndexInStep(shard), "group prefix index out of step");
         for (const auto& [gname, g] : shard.groups) {
           FUZZ_CHECK(&cl.ShardFor(gname) == &shard, "group in the wrong shard");
           FUZZ_CHECK(!g.members.empty(), "empty group '" + Escape(gname) + "' kept");
           FUZZ_CHECK(groupd::FindGroup(static_cast<const groupd::Shard&>(shard), gname) == &g,
-                     "group index does not find group '" + Escape(gname) + "'");
+                     "group table does not find group '" + Escape(gname) + "'");
           size_t local_in_group = 0;
           for (const auto& [pid, m] : g.members) {
             members++;

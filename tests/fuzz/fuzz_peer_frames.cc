@@ -358,7 +358,7 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
       for (auto&& [key, e] : shard.registry) {
         if (e.node == peer_) check(e.snapshot_mark, "registration", key);
       }
-      for (auto& [name, g] : shard.groups) {
+      for (auto&& [name, g] : shard.groups) {
         for (auto& [pid, m] : g.members) {
           if (m.node == peer_) check(m.snapshot_mark, "membership of", name);
         }
@@ -429,11 +429,11 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
           FUZZ_CHECK(owner->owner.owned.Contains(EntryKind::kRegistry, name, key) == 1,
                      "registration '" + Escape(key) + "' missing from its owner's index");
         }
-        FUZZ_CHECK(shard.group_index.size() == shard.groups.size(), "group index out of step");
+        FUZZ_CHECK(groupd::PrefixIndexInStep(shard), "group prefix index out of step");
         for (const auto& [gname, g] : shard.groups) {
           FUZZ_CHECK(!g.members.empty(), "empty group kept");
           FUZZ_CHECK(groupd::FindGroup(static_cast<const groupd::Shard&>(shard), gname) == &g,
-                     "group index does not find group '" + Escape(gname) + "'");
+                     "group table does not find group '" + Escape(gname) + "'");
           size_t local_in_group = 0;
           for (const auto& [pid, m] : g.members) {
             members++;

@@ -168,11 +168,11 @@ TEST(OwnedIndexTest, RemoveSwapsTheLastRefIntoTheSlotAndSaysWhichMoved) {
   Shard& shard = blue.shards[0];
   RegEntry* k1 = shard.registry.Insert("k1", RegEntry{}).first;
   RegEntry* k3 = shard.registry.Insert("k3", RegEntry{}).first;
-  std::string k2 = "k2";
+  Group* k2 = shard.groups.Insert("k2", Group{}).first;
   OwnedIndex index;
   EXPECT_EQ(index.Add(&blue, OwnedIndex::Ref::Registry(k1)), 0u);
-  EXPECT_EQ(index.Add(&blue, OwnedIndex::Ref::Group(&k2)), 1u);
-  EXPECT_EQ(index.Add(&red, OwnedIndex::Ref::Group(&k2)), 0u);  // Slots count per cluster.
+  EXPECT_EQ(index.Add(&blue, OwnedIndex::Ref::Group(k2)), 1u);
+  EXPECT_EQ(index.Add(&red, OwnedIndex::Ref::Group(k2)), 0u);  // Slots count per cluster.
   EXPECT_EQ(index.Add(&blue, OwnedIndex::Ref::Registry(k3)), 2u);
   EXPECT_EQ(index.size(), 4u);
   EXPECT_TRUE(index.Contains(EntryKind::kGroup, "blue", "k2"));
@@ -195,7 +195,8 @@ TEST(OwnedIndexTest, RemoveSwapsTheLastRefIntoTheSlotAndSaysWhichMoved) {
   EXPECT_EQ(cl, &blue);
   EXPECT_EQ(slot, 1u);
   EXPECT_EQ(ref.kind(), EntryKind::kGroup);
-  EXPECT_EQ(ref.group(), &k2);
+  EXPECT_EQ(ref.group(), k2);
+  EXPECT_EQ(ref.key(), "k2");
   EXPECT_EQ(index.Remove(&blue, 1), nullptr);
   EXPECT_EQ(index.Remove(&blue, 0), nullptr);
   EXPECT_TRUE(index.empty());

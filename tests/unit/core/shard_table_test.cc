@@ -1,5 +1,7 @@
 #include "server/shard_table.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -19,32 +21,20 @@ RegEntry Entry(std::string pid, Meta meta = {}, NodeId node = kLocalNode, int64_
 Member LocalMember(Meta meta = {}) { return Member{.node = kLocalNode, .meta = std::move(meta)}; }
 Member RemoteMember(Meta meta = {}) { return Member{.node = kRemoteNode, .meta = std::move(meta)}; }
 
+// The names ForEachGroupWithPrefix visits, sorted (it visits in no particular order), after
+// checking each is visited once.
 std::vector<std::string> GroupsWithPrefix(const Shard& shard, std::string_view prefix) {
   std::vector<std::string> names;
-  ForEachGroupWithPrefix(shard, prefix,
-                         [&](std::string_view name, const Group&) { names.emplace_back(name); });
+  ForEachGroupWithPrefix(shard, prefix, [&](std::string_view name, const Group& g) {
+    EXPECT_EQ(FindGroup(shard, name), &g);
+    names.emplace_back(name);
+  });
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end()) << "a group twice";
   return names;
 }
 
 // --- Registry -------------------------------------------------------------------------------
-
-TEST(NameLessTest, OrdersAsBytewiseStringComparison) {
-  // Every pair from strings that differ in and across 8-byte words, share prefixes, differ in
-  // length only, and hold bytes above 0x7f (which must sort after ASCII, as unsigned bytes).
-  std::vector<std::string> names = {"", "a", "ab", "abcdefgh", "abcdefgh\x01", "abcdefgi",
-                                    "abcdefghabcdefgh", "abcdefghabcdefgz", "abcdefghabcdefg",
-                                    "room:000000000001", "room:000000000010", "room:0000000000",
-                                    std::string("a\0b", 3), std::string("a\0", 2), "\x80",
-                                    "\xff\xff\xff\xff\xff\xff\xff\xff", "zzzzzzzzzzzzzzzzzzzzzzzzz",
-                                    "Z", "\x7f\x80abcdefg", "\x80\x7fabcdefg"};
-  NameLess less;
-  for (const auto& a : names) {
-    for (const auto& b : names) {
-      EXPECT_EQ(less(a, b), std::string_view(a) < std::string_view(b))
-          << "'" << a << "' vs '" << b << "'";
-    }
-  }
-}
 
 TEST(ShardRegistryTest, RegisterNewKeyCreatesEntryAndCountsItAsLocal) {
   Shard shard;
@@ -221,26 +211,45 @@ TEST(ShardGroupTest, LeaveByNonMemberOrOfUnknownGroupFails) {
   EXPECT_EQ(FindGroup(shard, "g")->members.size(), 1u);
 }
 
-TEST(ShardGroupTest, ForEachGroupWithPrefixVisitsExactlyTheGroupsUnderThePrefixInOrder) {
+TEST(ShardGroupTest, ForEachGroupWithPrefixVisitsExactlyTheGroupsUnderThePrefix) {
   Shard shard;
   // Neighbours of "a/" on both sides in byte order: "a" < "a." < "a/" < "a/..." < "a0" < "b/".
   for (const char* name : {"a0", "a/b", "a", "b/", "a/", "a.", "a/b/c", "a/\xff", "a//"}) {
     Join(shard, name, Pid("p"), LocalMember());
   }
+  EXPECT_TRUE(PrefixIndexInStep(shard));
   EXPECT_EQ(GroupsWithPrefix(shard, "a/"),
             (std::vector<std::string>{"a/", "a//", "a/b", "a/b/c", "a/\xff"}));
   EXPECT_EQ(GroupsWithPrefix(shard, "a/b/"), (std::vector<std::string>{"a/b/c"}));
+  EXPECT_EQ(GroupsWithPrefix(shard, "a//"), (std::vector<std::string>{"a//"}));
   EXPECT_EQ(GroupsWithPrefix(shard, "b/"), (std::vector<std::string>{"b/"}));
   EXPECT_TRUE(GroupsWithPrefix(shard, "z/").empty());
   EXPECT_TRUE(GroupsWithPrefix(shard, "a0/").empty());
-  EXPECT_EQ(GroupsWithPrefix(shard, "").size(), 9u);
+  EXPECT_TRUE(GroupsWithPrefix(shard, "/").empty());
 }
 
-TEST(ShardGroupTest, ForEachGroupWithPrefixStopsAtTheEndOfTheMap) {
+TEST(ShardGroupTest, AGroupLeavesThePrefixIndexWithItsLastMember) {
   Shard shard;
   Join(shard, "x/1", Pid("p"), LocalMember());
-  Join(shard, "x/2", Pid("p"), LocalMember());
-  EXPECT_EQ(GroupsWithPrefix(shard, "x/"), (std::vector<std::string>{"x/1", "x/2"}));
+  Join(shard, "x/1", Pid("q"), LocalMember());
+  Join(shard, "x/y/2", Pid("p"), LocalMember());
+  EXPECT_EQ(GroupsWithPrefix(shard, "x/"), (std::vector<std::string>{"x/1", "x/y/2"}));
+  ASSERT_TRUE(Leave(shard, "x/1", "p").has_value());  // q is still a member.
+  EXPECT_EQ(GroupsWithPrefix(shard, "x/"), (std::vector<std::string>{"x/1", "x/y/2"}));
+  ASSERT_TRUE(Leave(shard, "x/1", "q").has_value());
+  EXPECT_EQ(GroupsWithPrefix(shard, "x/"), (std::vector<std::string>{"x/y/2"}));
+  EXPECT_TRUE(PrefixIndexInStep(shard));
+  ASSERT_TRUE(Leave(shard, "x/y/2", "p").has_value());
+  EXPECT_TRUE(GroupsWithPrefix(shard, "x/").empty());
+  EXPECT_TRUE(shard.prefixes.empty());  // Emptied prefixes are dropped, not kept.
+  EXPECT_TRUE(PrefixIndexInStep(shard));
+}
+
+TEST(ShardGroupTest, NamesWithoutSlashCostThePrefixIndexNothing) {
+  Shard shard;
+  for (int i = 0; i < 100; i++) Join(shard, "room:" + std::to_string(i), Pid("p"), LocalMember());
+  EXPECT_EQ(shard.groups.size(), 100u);
+  EXPECT_TRUE(shard.prefixes.empty());
 }
 
 TEST(ShardGroupTest, IsPrefixQueryIsTrueOnlyForNamesEndingInSlash) {

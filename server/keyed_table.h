@@ -1,0 +1,229 @@
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace groupd {
+
+// A hash table from string keys to values of type T (a shard's registry entries, its groups).
+// Each value lives in one allocation together with its key (a RegEntry and a 16-byte key take
+// 56 bytes, where a node-based hash map spends about twice that), found through an
+// open-addressed table of pointers: linear probing, at most 3/4 full counting tombstones. Each
+// slot carries 16 bits of the key's hash above the pointer, so a probe rarely touches a node
+// that is not the one sought.
+//
+// Values never move in memory while held, so pointers to them (and KeyOf() views) stay valid
+// until they are erased; and they never change slot except when the table is rebuilt (growth,
+// or purging tombstones), which bumps generation(), so a walk over slots spread across loop
+// turns sees every value that stays. Not thread-safe.
+template <typename T>
+class KeyedTable {
+ public:
+  KeyedTable() = default;
+  KeyedTable(const KeyedTable&) = delete;
+  KeyedTable& operator=(const KeyedTable&) = delete;
+  KeyedTable(KeyedTable&& other) noexcept
+      : slots_(std::move(other.slots_)),
+        capacity_(std::exchange(other.capacity_, 0)),
+        size_(std::exchange(other.size_, 0)),
+        tombstones_(std::exchange(other.tombstones_, 0)),
+        generation_(other.generation_ + 1) {}
+  KeyedTable& operator=(KeyedTable&& other) noexcept {
+    if (this != &other) {
+      Clear();
+      slots_ = std::move(other.slots_);
+      capacity_ = std::exchange(other.capacity_, 0);
+      size_ = std::exchange(other.size_, 0);
+      tombstones_ = std::exchange(other.tombstones_, 0);
+      generation_ = std::max(generation_, other.generation_) + 1;
+    }
+    return *this;
+  }
+  ~KeyedTable() { Clear(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  T* Find(std::string_view key) {
+    size_t i = FindSlot(key, Hash(key));
+    return i == capacity_ ? nullptr : NodeOf(slots_[i])->value();
+  }
+  const T* Find(std::string_view key) const { return const_cast<KeyedTable*>(this)->Find(key); }
+
+  // Stores value under key unless the key is held; returns the value held under key and
+  // whether it is the new one.
+  std::pair<T*, bool> Insert(std::string_view key, T&& value) {
+    uint64_t h = Hash(key);
+    if (size_t i = FindSlot(key, h); i != capacity_) return {NodeOf(slots_[i])->value(), false};
+    if ((size_ + tombstones_ + 1) * 4 > capacity_ * 3) {
+      // Grow when live values fill half the slots, else purge tombstones in place.
+      Rebuild(capacity_ == 0 ? 8 : (size_ + 1) * 2 > capacity_ ? capacity_ * 2 : capacity_);
+    }
+    Node* n = Node::Make(key, std::move(value));
+    size_t mask = capacity_ - 1;
+    size_t i = Home(h, mask);
+    while (Used(slots_[i])) i = (i + 1) & mask;
+    if (slots_[i] == kTombstone) tombstones_--;
+    slots_[i] = (h & ~kPtrMask) | reinterpret_cast<uint64_t>(n);
+    size_++;
+    return {n->value(), true};
+  }
+
+  // Removes key; returns its value.
+  std::optional<T> Erase(std::string_view key) {
+    size_t i = FindSlot(key, Hash(key));
+    if (i == capacity_) return std::nullopt;
+    Node* n = NodeOf(slots_[i]);
+    std::optional<T> removed(std::move(*n->value()));
+    Node::Free(n);
+    size_--;
+    // A tombstone keeps later nodes of the probe run reachable without moving them. When the
+    // next slot is empty no run passes through this one, and the slot can be emptied outright.
+    if (slots_[(i + 1) & (capacity_ - 1)] == 0) {
+      slots_[i] = 0;
+    } else {
+      slots_[i] = kTombstone;
+      tombstones_++;
+    }
+    return removed;
+  }
+
+  // The key a value of this table is stored under. REQUIRES: value is held by a KeyedTable<T>.
+  static std::string_view KeyOf(const T& value) {
+    // The value is the first member of its Node.
+    return reinterpret_cast<const Node*>(&value)->view();
+  }
+
+  // Slots, for walks spread over several loop turns: slot i in [0, capacity()) holds a value or
+  // nullptr. A walk is valid while generation() is unchanged; a walk that sees it change starts
+  // over.
+  size_t capacity() const { return capacity_; }
+  uint64_t generation() const { return generation_; }
+  T* EntryAt(size_t slot) const {
+    return Used(slots_[slot]) ? NodeOf(slots_[slot])->value() : nullptr;
+  }
+
+  // Iterates (key, value) pairs in slot order.
+  class Iterator {
+   public:
+    using value_type = std::pair<std::string_view, T&>;
+    value_type operator*() const {
+      T* v = table_->EntryAt(slot_);
+      return {KeyOf(*v), *v};
+    }
+    Iterator& operator++() {
+      slot_ = table_->NextUsed(slot_ + 1);
+      return *this;
+    }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.slot_ == b.slot_; }
+
+   private:
+    friend class KeyedTable;
+    Iterator(const KeyedTable* table, size_t slot) : table_(table), slot_(slot) {}
+    const KeyedTable* table_;
+    size_t slot_;
+  };
+  Iterator begin() const { return Iterator(this, NextUsed(0)); }
+  Iterator end() const { return Iterator(this, capacity_); }
+
+ private:
+  // The value first (so a T* and its Node* are the same address), then the key's length and
+  // bytes. The value sits in raw storage so that Node is standard-layout whatever T is.
+  struct Node {
+    alignas(T) unsigned char storage[sizeof(T)];
+    uint32_t key_len;
+
+    T* value() { return std::launder(reinterpret_cast<T*>(storage)); }
+    const char* key() const { return reinterpret_cast<const char*>(this + 1); }
+    std::string_view view() const { return std::string_view(key(), key_len); }
+
+    static Node* Make(std::string_view key, T&& value) {
+      void* mem = std::malloc(sizeof(Node) + key.size());
+      if (mem == nullptr) throw std::bad_alloc();
+      Node* n = static_cast<Node*>(mem);
+      n->key_len = static_cast<uint32_t>(key.size());
+      if (!key.empty()) std::memcpy(reinterpret_cast<char*>(n + 1), key.data(), key.size());
+      new (n->storage) T(std::move(value));
+      return n;
+    }
+    static void Free(Node* n) {
+      n->value()->~T();
+      std::free(n);
+    }
+  };
+  static_assert(std::is_standard_layout_v<Node> && offsetof(Node, storage) == 0,
+                "KeyOf() needs the value at offset 0 of its Node");
+
+  static uint64_t Hash(std::string_view key) {
+    // std::hash (murmur-based) then a multiply, so both the low bits (the home slot) and the
+    // high 16 (the tag) depend on every byte.
+    return static_cast<uint64_t>(std::hash<std::string_view>{}(key)) * 0x9E3779B97F4A7C15ULL;
+  }
+  static size_t Home(uint64_t h, size_t mask) { return (h >> 7) & mask; }
+  static Node* NodeOf(uint64_t slot) { return reinterpret_cast<Node*>(slot & kPtrMask); }
+  static bool Used(uint64_t slot) { return slot > kTombstone; }
+
+  // The slot holding key, or capacity_ when absent.
+  size_t FindSlot(std::string_view key, uint64_t h) const {
+    if (size_ == 0) return capacity_;
+    uint64_t tag = h & ~kPtrMask;
+    size_t mask = capacity_ - 1;
+    for (size_t i = Home(h, mask);; i = (i + 1) & mask) {
+      uint64_t s = slots_[i];
+      if (s == 0) return capacity_;
+      if (s != kTombstone && (s & ~kPtrMask) == tag) {
+        const Node* n = NodeOf(s);
+        if (n->key_len == key.size() && std::memcmp(n->key(), key.data(), key.size()) == 0) {
+          return i;
+        }
+      }
+    }
+  }
+  size_t NextUsed(size_t from) const {
+    while (from < capacity_ && !Used(slots_[from])) from++;
+    return from;
+  }
+  void Rebuild(size_t new_capacity) {
+    auto slots = std::make_unique<uint64_t[]>(new_capacity);  // Zeroed.
+    size_t mask = new_capacity - 1;
+    for (size_t j = 0; j < capacity_; j++) {
+      uint64_t s = slots_[j];
+      if (!Used(s)) continue;
+      size_t i = Home(Hash(NodeOf(s)->view()), mask);
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+    slots_ = std::move(slots);
+    capacity_ = new_capacity;
+    tombstones_ = 0;
+    generation_++;
+  }
+  void Clear() {
+    for (size_t i = 0; i < capacity_; i++) {
+      if (Used(slots_[i])) Node::Free(NodeOf(slots_[i]));
+    }
+    slots_.reset();
+    capacity_ = size_ = tombstones_ = 0;
+    generation_++;
+  }
+
+  static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
+  static constexpr uint64_t kTombstone = 1;  // An erased value's slot (no pointer is 1).
+  std::unique_ptr<uint64_t[]> slots_;        // Tag << 48 | Node*, kTombstone, or 0.
+  size_t capacity_ = 0;                      // 0 or a power of two.
+  size_t size_ = 0;
+  size_t tombstones_ = 0;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace groupd
