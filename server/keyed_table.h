@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,12 +16,23 @@
 
 namespace groupd {
 
+// A value type may keep a variable-size part of itself inside its node, saving an allocation of
+// its own: it declares, for argument-dependent lookup,
+//   size_t InlineBytes(const T&)    the bytes the part takes (0: nothing to move), and
+//   void MoveInline(T&, char* room)  moves the part into room (at a 2-byte boundary; the room
+//                                    lives as long as the value stays in the table).
+template <typename T>
+concept HasInlinePart = requires(T& t, const T& c, char* room) {
+  { InlineBytes(c) } -> std::convertible_to<size_t>;
+  MoveInline(t, room);
+};
+
 // A hash table from string keys to values of type T (a shard's registry entries, its groups).
-// Each value lives in one allocation together with its key (a RegEntry and a 16-byte key take
-// 56 bytes, where a node-based hash map spends about twice that), found through an
-// open-addressed table of pointers: linear probing, at most 3/4 full counting tombstones. Each
-// slot carries 16 bits of the key's hash above the pointer, so a probe rarely touches a node
-// that is not the one sought.
+// Each value lives in one allocation together with its key (a RegEntry, a 16-byte key and a
+// 4-pair meta take 94 bytes, where a node-based hash map and a meta block spend twice that), found
+// through an open-addressed table of pointers: linear probing, at most 3/4 full counting
+// tombstones. Each slot carries 16 bits of the key's hash above the pointer, so a probe rarely
+// touches a node that is not the one sought.
 //
 // Values never move in memory while held, so pointers to them (and KeyOf() views) stay valid
 // until they are erased; and they never change slot except when the table is rebuilt (growth,
@@ -138,22 +150,34 @@ class KeyedTable {
 
  private:
   // The value first (so a T* and its Node* are the same address), then the key's length and
-  // bytes. The value sits in raw storage so that Node is standard-layout whatever T is.
+  // bytes, then the value's inline part if it has one. The value sits in raw storage so that
+  // Node is standard-layout whatever T is; the key follows key_len with no padding.
   struct Node {
     alignas(T) unsigned char storage[sizeof(T)];
     uint32_t key_len;
 
     T* value() { return std::launder(reinterpret_cast<T*>(storage)); }
-    const char* key() const { return reinterpret_cast<const char*>(this + 1); }
+    const char* key() const { return reinterpret_cast<const char*>(&key_len + 1); }
     std::string_view view() const { return std::string_view(key(), key_len); }
 
     static Node* Make(std::string_view key, T&& value) {
-      void* mem = std::malloc(sizeof(Node) + key.size());
+      size_t size = offsetof(Node, key_len) + sizeof(uint32_t) + key.size();
+      size_t room = 0;
+      size_t extra = 0;
+      if constexpr (HasInlinePart<T>) {
+        extra = InlineBytes(std::as_const(value));
+        room = (size + 1) & ~size_t{1};
+        if (extra > 0) size = room + extra;
+      }
+      void* mem = std::malloc(std::max(size, sizeof(Node)));
       if (mem == nullptr) throw std::bad_alloc();
       Node* n = static_cast<Node*>(mem);
       n->key_len = static_cast<uint32_t>(key.size());
-      if (!key.empty()) std::memcpy(reinterpret_cast<char*>(n + 1), key.data(), key.size());
-      new (n->storage) T(std::move(value));
+      if (!key.empty()) std::memcpy(const_cast<char*>(n->key()), key.data(), key.size());
+      T* v = new (n->storage) T(std::move(value));
+      if constexpr (HasInlinePart<T>) {
+        if (extra > 0) MoveInline(*v, static_cast<char*>(mem) + room);
+      }
       return n;
     }
     static void Free(Node* n) {

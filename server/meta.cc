@@ -113,8 +113,19 @@ Meta& Meta::operator=(const Meta& other) {
 }
 
 void Meta::Free() {
-  std::free(block_);
+  if (!borrowed()) std::free(block_);
   block_ = nullptr;
+}
+
+size_t Meta::BlockBytes() const {
+  return block_ == nullptr ? 0 : sizeof(uint32_t) + BlockLength(block());
+}
+
+void Meta::MoveInto(char* room) {
+  if (block_ == nullptr) return;
+  std::memcpy(room, block(), BlockBytes());
+  Free();
+  block_ = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(room) | kBorrowed);
 }
 
 void Meta::Assign(std::string_view encoded) {
@@ -190,19 +201,19 @@ size_t Meta::Decode(std::string_view in, Meta* out) {
 
 std::string_view Meta::Encoded() const {
   if (block_ == nullptr) return std::string_view("\0", 1);
-  return std::string_view(block_ + sizeof(uint32_t), BlockLength(block_));
+  return std::string_view(block() + sizeof(uint32_t), BlockLength(block()));
 }
 
 Meta::Iterator Meta::begin() const {
   if (block_ == nullptr) return Iterator();
-  const char* p = block_ + sizeof(uint32_t);
+  const char* p = block() + sizeof(uint32_t);
   size_t count = LoadVar(&p);
   return Iterator(p, count);
 }
 
 size_t Meta::size() const {
   if (block_ == nullptr) return 0;
-  const char* p = block_ + sizeof(uint32_t);
+  const char* p = block() + sizeof(uint32_t);
   return LoadVar(&p);
 }
 
@@ -211,14 +222,14 @@ size_t Meta::RespBound() const {
   // A string of length n, whose varint takes v bytes, frames as "$", at most 3v digits (n <
   // 2^7v), CRLF, n bytes, CRLF: at most 5 + 3(n + v). Summed over the 2 * count strings, at
   // most 10 * count + 3 * the encoded size, plus the map's own header.
-  const char* p = block_ + sizeof(uint32_t);
+  const char* p = block() + sizeof(uint32_t);
   size_t count = LoadVar(&p);
-  return protocol::kMaxFrameOverhead + 10 * count + 3 * size_t{BlockLength(block_)};
+  return protocol::kMaxFrameOverhead + 10 * count + 3 * size_t{BlockLength(block())};
 }
 
 char* Meta::PutResp(char* out, bool resp3) const {
   if (block_ == nullptr) return protocol::PutHeader(out, resp3 ? '%' : '*', 0);
-  const char* p = block_ + sizeof(uint32_t);
+  const char* p = block() + sizeof(uint32_t);
   size_t count = LoadVar(&p);
   out = resp3 ? protocol::PutHeader(out, '%', count) : protocol::PutHeader(out, '*', 2 * count);
   for (size_t i = 0; i < 2 * count; i++) {

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <optional>
@@ -29,12 +30,35 @@ class Meta {
   Meta(std::initializer_list<Pair> pairs);  // For tests and literals; fields kept as given.
   Meta(const Meta& other);
   Meta& operator=(const Meta& other);
-  Meta(Meta&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  // Moving steals the block, except a borrowed one (see MoveInto), which is copied: a borrowed
+  // block never leaves the Meta it was lent to. (Copying allocates; bad_alloc terminates.)
+  Meta(Meta&& other) noexcept {
+    if (other.borrowed()) {
+      Assign(other.Encoded());
+    } else {
+      block_ = std::exchange(other.block_, nullptr);
+    }
+  }
   Meta& operator=(Meta&& other) noexcept {
-    std::swap(block_, other.block_);
+    if (this != &other) {
+      Free();
+      if (other.borrowed()) {
+        Assign(other.Encoded());
+      } else {
+        block_ = std::exchange(other.block_, nullptr);
+      }
+    }
     return *this;
   }
   ~Meta() { Free(); }
+
+  // Bytes the block takes (0 when empty): the room MoveInto needs.
+  size_t BlockBytes() const;
+  // Copies the block into `room` (BlockBytes() bytes at a 2-byte boundary) and frees its own, so
+  // the meta lives inside a larger allocation, such as its registry entry's, instead of one of
+  // its own. REQUIRES: room outlives this Meta, or this Meta's next assignment, and is not
+  // used for anything else meanwhile.
+  void MoveInto(char* room);
 
   // Builds a Meta from alternating field/value arguments; a repeated field keeps its last value
   // at its first position (as HSET does). REQUIRES: args.size() is even.
@@ -93,11 +117,17 @@ class Meta {
   size_t RespBound() const;
   char* PutResp(char* p, bool resp3) const;
   bool empty() const { return block_ == nullptr; }
+  bool borrowed() const { return (reinterpret_cast<uintptr_t>(block_) & kBorrowed) != 0; }
 
   friend bool operator==(const Meta& a, const Meta& b) { return a.Encoded() == b.Encoded(); }
 
  private:
-  // block_: uint32 length of the encoded form, then the encoded form. nullptr when empty.
+  // block_: uint32 length of the encoded form, then the encoded form. nullptr when empty. Its
+  // low bit (kBorrowed) is set when the block is lent to it (MoveInto) rather than its own.
+  static constexpr uintptr_t kBorrowed = 1;
+  const char* block() const {
+    return reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(block_) & ~kBorrowed);
+  }
   void Assign(std::string_view encoded);
   void Free();
 

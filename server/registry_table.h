@@ -27,6 +27,11 @@ struct RegEntry {
   Meta meta;
 };
 
+// An entry's meta block lives inside its registry node (see KeyedTable's HasInlinePart).
+inline size_t InlineBytes(const RegEntry& e) { return e.meta.BlockBytes(); }
+inline void MoveInline(RegEntry& e, char* room) { e.meta.MoveInto(room); }
+static_assert(HasInlinePart<RegEntry>);
+
 // A shard's registry: key to entry (see KeyedTable for the layout and the slot walks that
 // snapshots use).
 using RegistryTable = KeyedTable<RegEntry>;

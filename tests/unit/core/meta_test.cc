@@ -129,6 +129,36 @@ TEST(MetaTest, CopiesAreIndependent) {
   EXPECT_EQ(Meta{}, Meta::FromArgs({}));
 }
 
+TEST(MetaTest, ABorrowedBlockIsCopiedWheneverTheMetaIsMovedOrCopiedOut) {
+  Meta owned{{"host", "10.0.3.7"}, {"port", "8080"}};
+  const std::string encoded(owned.Encoded());
+  std::vector<char> room(owned.BlockBytes() + 2);
+  char* at = room.data() + (reinterpret_cast<uintptr_t>(room.data()) & 1);  // 2-byte boundary.
+  Meta lent = owned;
+  lent.MoveInto(at);
+  ASSERT_TRUE(lent.borrowed());
+  EXPECT_EQ(lent.Encoded(), encoded);
+  EXPECT_EQ(lent.Encoded().data(), at + sizeof(uint32_t));  // Read in place.
+  EXPECT_EQ(lent, owned);
+  // Moving out copies: the new Meta owns its block, and the lender keeps reading the room.
+  Meta moved(std::move(lent));
+  EXPECT_FALSE(moved.borrowed());
+  EXPECT_NE(moved.Encoded().data(), lent.Encoded().data());
+  EXPECT_EQ(moved.Encoded(), encoded);
+  Meta assigned;
+  assigned = std::move(lent);
+  EXPECT_FALSE(assigned.borrowed());
+  EXPECT_EQ(assigned.Encoded(), encoded);
+  Meta copied = lent;
+  EXPECT_FALSE(copied.borrowed());
+  EXPECT_EQ(copied, owned);
+  // Assigning to a borrowing Meta leaves the room alone and takes the new block.
+  lent = Meta{{"a", "b"}};
+  EXPECT_FALSE(lent.borrowed());
+  EXPECT_EQ(lent, (Meta{{"a", "b"}}));
+  EXPECT_EQ(std::string_view(at + sizeof(uint32_t), encoded.size()), encoded);
+}
+
 TEST(MetaFindTest, ReturnsValueOrNull) {
   Meta meta{{"a", "1"}, {"b", "2"}};
   ASSERT_TRUE(MetaFind(meta, "b").has_value());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -46,6 +47,27 @@ TEST(RegistryTableTest, InsertFindEraseAndKeyOf) {
 
 // Random inserts and erases against std::map: every key found with its entry, every entry's
 // address stable while held, iteration yields each once, through growth and tombstone purges.
+TEST(RegistryTableTest, AnEntrysMetaLivesInsideItsNode) {
+  RegistryTable t;
+  RegEntry* e = t.Insert("key:000000000042", Entry(42)).first;
+  ASSERT_TRUE(e->meta.borrowed());
+  auto node = reinterpret_cast<uintptr_t>(e);
+  auto meta = reinterpret_cast<uintptr_t>(e->meta.Encoded().data());
+  std::string_view key = RegistryTable::KeyOf(*e);
+  EXPECT_GE(meta, reinterpret_cast<uintptr_t>(key.data() + key.size()));  // After the key...
+  EXPECT_LT(meta, node + 128);                                             // ...in the node.
+  EXPECT_EQ(e->meta, (Meta{{"t", "42"}}));
+  // What leaves the table owns its meta.
+  std::optional<RegEntry> out = t.Erase("key:000000000042");
+  ASSERT_TRUE(out.has_value());
+  EXPECT_FALSE(out->meta.borrowed());
+  EXPECT_EQ(out->meta, (Meta{{"t", "42"}}));
+  // An entry without meta takes no room.
+  RegEntry bare;
+  bare.pid = Pid("p");
+  EXPECT_TRUE(t.Insert("k", std::move(bare)).first->meta.empty());
+}
+
 TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
   RegistryTable t;
   std::map<std::string, std::pair<int64_t, const RegEntry*>> model;
