@@ -611,9 +611,11 @@ void InfoMemory(Server& s, Out out) {
                  "maxmemory:{}\r\n"
                  "maxmemory_human:{}\r\n"
                  "maxmemory_policy:noeviction\r\n"
-                 "mem_allocator:{}\r\n",
+                 "mem_allocator:{}\r\n"
+                 "mem_allocator_thp:{}\r\n",
                  used, BytesToHuman(used), rss, BytesToHuman(rss), s.config().maxmemory,
-                 BytesToHuman(static_cast<uint64_t>(s.config().maxmemory)), MemAllocator());
+                 BytesToHuman(static_cast<uint64_t>(s.config().maxmemory)), MemAllocator(),
+                 AllocatorThp());
 }
 
 void InfoPersistence(Server& s, Out out) {

@@ -220,7 +220,14 @@ class KeyedTable {
   void Rebuild(size_t new_capacity) {
     auto slots = std::make_unique<uint64_t[]>(new_capacity);  // Zeroed.
     size_t mask = new_capacity - 1;
+    // Rehashing reads every node's key, a cache miss each in a large table: asking for the
+    // node kPrefetch slots ahead lets those misses overlap instead of following one another
+    // (a quarter of the time of a node creating a group per GJOIN went to this walk).
+    constexpr size_t kPrefetch = 8;
     for (size_t j = 0; j < capacity_; j++) {
+      if (j + kPrefetch < capacity_ && Used(slots_[j + kPrefetch])) {
+        __builtin_prefetch(NodeOf(slots_[j + kPrefetch]));
+      }
       uint64_t s = slots_[j];
       if (!Used(s)) continue;
       size_t i = Home(Hash(NodeOf(s)->view()), mask);

@@ -55,6 +55,15 @@ std::string MemAllocator() {
 #endif
 }
 
+std::string AllocatorThp() {
+#ifdef GROUPD_JEMALLOC
+  const char* thp = nullptr;
+  size_t len = sizeof(thp);
+  if (mallctl("opt.thp", &thp, &len, nullptr, 0) == 0 && thp != nullptr) return thp;
+#endif
+  return "n/a";
+}
+
 uint64_t ResidentMemory() {
   FILE* f = fopen("/proc/self/statm", "r");
   if (f == nullptr) return 0;

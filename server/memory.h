@@ -19,5 +19,7 @@ uint64_t ResidentMemory();
 
 // "jemalloc-5.3.0" or "libc".
 std::string MemAllocator();
+// jemalloc's transparent-huge-page mode (opt.thp: always, never, default), or "n/a".
+std::string AllocatorThp();
 
 }  // namespace groupd

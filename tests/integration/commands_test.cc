@@ -552,8 +552,11 @@ TEST_F(CommandsTest, InfoHasRedisSectionsGroupSectionAndJemalloc) {
   // Sanitizer builds turn jemalloc off (GROUPD_JEMALLOC is set only when it is linked).
 #ifdef GROUPD_JEMALLOC
   EXPECT_THAT(*allocator, StartsWith("jemalloc-"));
+  // The binary's compiled-in malloc_conf backs the heap with huge pages (server/main.cc).
+  EXPECT_EQ(InfoField(info.str, "mem_allocator_thp"), "always");
 #else
   EXPECT_EQ(*allocator, "libc");
+  EXPECT_EQ(InfoField(info.str, "mem_allocator_thp"), "n/a");
 #endif
   EXPECT_EQ(InfoField(info.str, "tcp_port"), std::to_string(server_.port()));
   EXPECT_TRUE(WaitFor([&] {
