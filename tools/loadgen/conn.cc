@@ -112,7 +112,7 @@ bool Conn::Fill() {
 
 bool Conn::NextReply(ScanResult* r) {
   if (in_pos_ >= in_len_) return false;
-  *r = ScanReply(in_.get() + in_pos_, in_len_ - in_pos_);
+  *r = scanner_.Next(in_.get() + in_pos_, in_len_ - in_pos_);
   if (r->status == ScanResult::Status::kMalformed) {
     malformed_ = true;
     return false;

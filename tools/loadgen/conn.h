@@ -58,6 +58,7 @@ class Conn {
   size_t in_cap_ = 0;
   size_t in_len_ = 0;
   size_t in_pos_ = 0;
+  ReplyScanner scanner_;
   bool malformed_ = false;
   uint64_t bytes_read_ = 0;
 };

@@ -120,4 +120,20 @@ ScanResult ScanReply(const char* data, size_t len) {
   return r;
 }
 
+ScanResult ReplyScanner::Next(const char* data, size_t len) {
+  if (!last_.empty() && len >= last_.size() && std::memcmp(data, last_.data(), last_.size()) == 0) {
+    return last_result_;
+  }
+  ScanResult r = ScanReply(data, len);
+  if (r.status == ScanResult::Status::kComplete) {
+    if (r.consumed <= kMaxRemembered) {
+      last_.assign(data, r.consumed);
+      last_result_ = r;
+    } else {
+      last_.clear();
+    }
+  }
+  return r;
+}
+
 }  // namespace groupd::loadgen

@@ -63,5 +63,34 @@ TEST(ScanReplyTest, RejectsMalformedHeaders) {
   EXPECT_EQ(ScanReply(deep.data(), deep.size()).status, Status::kMalformed);
 }
 
+TEST(ReplyScannerTest, AReplyEqualToTheLastIsFramedAsItWasAndOthersAreScanned) {
+  ReplyScanner scanner;
+  const std::string members = "*2\r\n$3\r\np@1\r\n%1\r\n$4\r\nhost\r\n$2\r\nh1\r\n";
+  std::string stream = members + members + "-ERR x\r\n" + members.substr(0, 10);
+  size_t pos = 0;
+  auto next = [&] { return scanner.Next(stream.data() + pos, stream.size() - pos); };
+  for (int i = 0; i < 2; i++) {  // Scanned, then remembered.
+    ScanResult r = next();
+    ASSERT_EQ(r.status, Status::kComplete);
+    EXPECT_EQ(r.consumed, members.size());
+    EXPECT_EQ(r.type, '*');
+    EXPECT_FALSE(r.is_error);
+    pos += r.consumed;
+  }
+  ScanResult err = next();  // Different bytes: scanned, and now the one remembered.
+  ASSERT_EQ(err.status, Status::kComplete);
+  EXPECT_TRUE(err.is_error);
+  EXPECT_EQ(err.consumed, 8u);
+  pos += err.consumed;
+  EXPECT_EQ(next().status, Status::kIncomplete);  // A cut-off reply is never taken as whole.
+  // A reply that starts like the remembered one but goes on differently is scanned.
+  ReplyScanner s2;
+  std::string a = "$2\r\nab\r\n", b = "$3\r\nabc\r\n";
+  EXPECT_EQ(s2.Next(a.data(), a.size()).consumed, a.size());
+  EXPECT_EQ(s2.Next(b.data(), b.size()).consumed, b.size());
+  std::string bad = "$2\rXab\r\n";  // Malformed input is scanned, and rejected.
+  EXPECT_EQ(s2.Next(bad.data(), bad.size()).status, Status::kMalformed);
+}
+
 }  // namespace
 }  // namespace groupd::loadgen
