@@ -73,7 +73,8 @@ class KeyedTable {
   const T* Find(std::string_view key) const { return const_cast<KeyedTable*>(this)->Find(key); }
 
   // Stores value under key unless the key is held; returns the value held under key and
-  // whether it is the new one.
+  // whether it is the new one. value is moved from only when it is stored, so a caller may
+  // look at it after a false (one hash and probe where Find then Insert would take two).
   std::pair<T*, bool> Insert(std::string_view key, T&& value) {
     uint64_t h = Hash(key);
     if (size_t i = FindSlot(key, h); i != capacity_) return {NodeOf(slots_[i])->value(), false};

@@ -24,17 +24,18 @@ void ForEachPrefix(std::string_view name, Fn&& fn) {
 }  // namespace
 
 RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
-  if (RegEntry* held = shard.registry.Find(key)) {
-    if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};
+  const NodeId node = entry.node;
+  // Insert leaves entry alone when the key is held, so it is still ours to compare and use.
+  auto [held, created] = shard.registry.Insert(key, std::move(entry));
+  if (!created) {
+    if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};  // NOLINT(bugprone-use-after-move)
     Meta previous = std::move(held->meta);
-    held->meta = std::move(entry.meta);
+    held->meta = std::move(entry.meta);  // NOLINT(bugprone-use-after-move)
     return {RegisterOutcome::kUpdated, std::move(previous), held};
   }
-  NodeId node = entry.node;
-  RegEntry* ins = shard.registry.Insert(key, std::move(entry)).first;
   if (node == kLocalNode) shard.local_registrations++;
   CountNode(shard, node, true);
-  return {RegisterOutcome::kCreated, {}, ins};
+  return {RegisterOutcome::kCreated, {}, held};
 }
 
 std::optional<RegEntry> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
@@ -76,9 +77,8 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
 }
 
 JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member) {
-  Group* g = shard.groups.Find(group);
-  if (g == nullptr) {
-    g = shard.groups.Insert(group, Group{}).first;
+  auto [g, created] = shard.groups.Insert(group, Group{});
+  if (created) {
     ForEachPrefix(group, [&](std::string_view prefix) {
       auto it = shard.prefixes.find(prefix);
       if (it == shard.prefixes.end()) it = shard.prefixes.try_emplace(std::string(prefix)).first;
