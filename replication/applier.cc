@@ -15,26 +15,28 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
     RegEntry& held = *found;
     if (held.pid == pid) {
       if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
-      if (from_snapshot && held.meta == meta) return;  // Already held.
-      Meta previous = std::move(held.meta);
-      held.meta = std::move(meta);
-      server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &held.meta, &previous,
-                             Reason::kNone, held.time_us);
+      MetaView old = held.meta();
+      if (from_snapshot && old == meta) return;  // Already held.
+      Meta previous(old);
+      // A remote entry has no owner refs, so it may move.
+      RegEntry* now = shard.registry.ReplaceTail(&held, old.Encoded().size(), meta.Encoded());
+      server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, now->meta(), previous,
+                             Reason::kNone, now->time_us);
       return;
     }
     // A claim that was shadowed before competes afresh (its meta may have changed).
     RemoveShadow(shard, key, pid);
     conflicts_++;
-    Candidate incoming{pid, server_.NodeName(node), time_us, &meta};
-    Candidate current{held.pid, server_.NodeName(held.node), held.time_us, &held.meta};
+    Candidate incoming{pid, server_.NodeName(node), time_us, meta};
+    Candidate current{held.pid, server_.NodeName(held.node), held.time_us, held.meta()};
     if (!Wins(policy_, incoming, current)) {
       // The holder stays visible. The claim is kept aside: if the holder turns out to be gone
       // at its own node, the claim becomes visible; if the claim's node sees the holder, it
       // evicts its process and the claim is withdrawn.
       GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
-      RegEntry claim{.pid = Intern(pid), .node = node, .time_us = time_us,
-                     .meta = std::move(meta)};
-      claim.snapshot_mark = mark;
+      Registration claim{{.pid = Intern(pid), .node = node, .time_us = time_us},
+                         std::move(meta)};
+      claim.entry.snapshot_mark = mark;
       AddShadow(shard, key, std::move(claim));
       return;
     }
@@ -49,16 +51,16 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       evicting_cl_ = nullptr;
     } else {
       auto removed = RemoveRegistration(shard, key);
-      server_.EmitEntryEvent(EventType::kUnregistered, cl, key, removed->pid, removed->node,
-                             &removed->meta, nullptr, Reason::kRegistryConflict,
-                             removed->time_us);
+      server_.EmitEntryEvent(EventType::kUnregistered, cl, key, removed->entry.pid,
+                             removed->entry.node, removed->meta, std::nullopt,
+                             Reason::kRegistryConflict, removed->entry.time_us);
       AddShadow(shard, key, std::move(*removed));
     }
   }
-  RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us, .meta = std::move(meta)};
+  RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us};
   entry.snapshot_mark = mark;
-  RegisterResult r = groupd::Register(shard, key, std::move(entry));
-  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
+  RegisterResult r = groupd::Register(shard, key, std::move(entry), meta);
+  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, r.entry->meta(), std::nullopt,
                          Reason::kNone, time_us);
 }
 
@@ -67,24 +69,23 @@ void Applier::Promote(ClusterState& cl, std::string_view key) {
   Shard& shard = cl.ShardFor(key);
   auto it = shard.shadows.find(key);
   if (it == shard.shadows.end() || Lookup(shard, key) != nullptr) return;
-  std::vector<RegEntry>& claims = it->second;
+  std::vector<Registration>& claims = it->second;
+  auto candidate = [&](const Registration& c) {
+    return Candidate{c.entry.pid, server_.NodeName(c.entry.node), c.entry.time_us, c.meta};
+  };
   size_t best = 0;
   for (size_t i = 1; i < claims.size(); i++) {
-    Candidate a{claims[i].pid, server_.NodeName(claims[i].node), claims[i].time_us,
-                &claims[i].meta};
-    Candidate b{claims[best].pid, server_.NodeName(claims[best].node), claims[best].time_us,
-                &claims[best].meta};
-    if (Wins(policy_, a, b)) best = i;
+    if (Wins(policy_, candidate(claims[i]), candidate(claims[best]))) best = i;
   }
-  RegEntry winner = std::move(claims[best]);
+  Registration winner = std::move(claims[best]);
   claims.erase(claims.begin() + static_cast<std::ptrdiff_t>(best));
   if (claims.empty()) shard.shadows.erase(it);
-  GD_LOG_VERBOSE("registry '{}': shadowed claim of {} becomes visible", key, winner.pid);
-  Pid pid = winner.pid;
-  NodeId node = winner.node;
-  int64_t time_us = winner.time_us;
+  GD_LOG_VERBOSE("registry '{}': shadowed claim of {} becomes visible", key, winner.entry.pid);
+  Pid pid = winner.entry.pid;
+  NodeId node = winner.entry.node;
+  int64_t time_us = winner.entry.time_us;
   RegisterResult r = groupd::Register(shard, key, std::move(winner));
-  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, &r.entry->meta, nullptr,
+  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, r.entry->meta(), std::nullopt,
                          Reason::kNone, time_us);
 }
 
@@ -141,8 +142,8 @@ void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
     return;
   }
   auto removed = RemoveRegistration(shard, key);
-  server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, &removed->meta, nullptr,
-                         reason, removed->time_us);
+  server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, removed->meta,
+                         std::nullopt, reason, removed->entry.time_us);
   Promote(cl, key);
 }
 
@@ -164,8 +165,9 @@ void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::s
   Member member{.node = node, .meta = std::move(meta)};
   member.snapshot_mark = mark;
   JoinResult r = groupd::Join(shard, group, Intern(pid), std::move(member));
-  server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, &r.member->meta,
-                         r.created ? nullptr : &r.previous_meta, Reason::kNone, 0);
+  server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, r.member->meta,
+                         r.created ? std::nullopt : std::optional<MetaView>(r.previous_meta),
+                         Reason::kNone, 0);
 }
 
 void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
@@ -176,8 +178,8 @@ void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::
   auto it = g->members.find(pid);
   if (it == g->members.end() || it->second.node != node) return;
   auto removed = groupd::Leave(shard, group, pid);
-  server_.EmitEntryEvent(EventType::kLeft, cl, group, pid, node, &removed->meta, nullptr, reason,
-                         0);
+  server_.EmitEntryEvent(EventType::kLeft, cl, group, pid, node, removed->meta, std::nullopt,
+                         reason, 0);
 }
 
 Pid Applier::Intern(std::string_view pid) {
@@ -209,7 +211,7 @@ void Applier::RemoveNode(NodeId node, Reason reason, ClusterState* only) {
     // Shadowed claims of the node go silently (they were never visible here).
     for (auto& shard : cl.shards) {
       for (auto it = shard.shadows.begin(); it != shard.shadows.end();) {
-        std::erase_if(it->second, [&](const RegEntry& c) { return c.node == node; });
+        std::erase_if(it->second, [&](const Registration& c) { return c.entry.node == node; });
         it = it->second.empty() ? shard.shadows.erase(it) : std::next(it);
       }
     }

@@ -60,8 +60,8 @@ bool Wins(const ConflictPolicy& policy, const Candidate& a, const Candidate& b) 
     case ConflictPolicy::Kind::kMetaMax:
     case ConflictPolicy::Kind::kMetaMin: {
       std::optional<std::string_view> fa, fb;
-      if (a.meta) fa = MetaFind(*a.meta, policy.field);
-      if (b.meta) fb = MetaFind(*b.meta, policy.field);
+      fa = MetaFind(a.meta, policy.field);
+      fb = MetaFind(b.meta, policy.field);
       c = CompareField(fa, fb);
       // A missing field always loses, for meta-min too.
       if (policy.kind == ConflictPolicy::Kind::kMetaMin && fa && fb) c = -c;

@@ -24,7 +24,7 @@ struct Candidate {
   std::string_view pid;
   std::string_view node;  // Owner node's name.
   int64_t time_us;
-  const Meta* meta;
+  MetaView meta;
 };
 
 // True when a beats b. Ties on the policy's criterion fall back to the older registration, then

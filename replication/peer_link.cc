@@ -326,7 +326,7 @@ void PeerLink::QueueOp(const Event& e) {
   writer_.I64(e.time_us);
   writer_.U8(static_cast<uint8_t>(e.reason));
   if (op == kOpRegister || op == kOpJoin) {
-    WriteMeta(writer_, e.meta);
+    WriteMeta(writer_, e.meta.value_or(MetaView()));
   }
   stats_.ops_sent++;
   if (++batch_ops_ >= static_cast<size_t>(server_.config().replicated_sender_buffer_size)) {
@@ -428,7 +428,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
         writer_.Str(RegistryTable::KeyOf(*e));
         writer_.Str(e->pid);
         writer_.I64(e->time_us);
-        WriteMeta(writer_, &e->meta);
+        WriteMeta(writer_, e->meta());
         spend();
       }
       if (s.slot < reg.capacity()) break;  // Budget spent inside the registry part.
@@ -463,7 +463,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
           writer_.Str(name);
           writer_.Str(mit->first);
           writer_.I64(0);  // Members carry no time.
-          WriteMeta(writer_, &mit->second.meta);
+          WriteMeta(writer_, mit->second.meta);
           spend();
         }
       }

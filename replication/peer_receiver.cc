@@ -11,13 +11,7 @@ namespace groupd::replication {
 using protocol::PeerFrameType;
 using protocol::PeerReader;
 
-void WriteMeta(protocol::PeerWriter& w, const Meta* meta) {
-  if (meta == nullptr) {
-    w.Var(0);
-    return;
-  }
-  w.Raw(meta->Encoded());
-}
+void WriteMeta(protocol::PeerWriter& w, MetaView meta) { w.Raw(meta.Encoded()); }
 
 Meta ReadMeta(PeerReader& r) {
   Meta meta;
@@ -202,7 +196,8 @@ bool PeerReceiver::HandleSnapshotEnd(PeerReader& r) {
     }
     for (auto& [key, claims] : shard.shadows) {
       for (auto& c : claims) {
-        if (c.node == node_ && c.snapshot_mark != rx.mark) shadows.emplace_back(key, c.pid);
+        const RegEntry& e = c.entry;
+        if (e.node == node_ && e.snapshot_mark != rx.mark) shadows.emplace_back(key, e.pid);
       }
     }
   }

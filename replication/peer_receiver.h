@@ -89,7 +89,7 @@ enum OpCode : uint8_t { kOpRegister = 1, kOpUnregister = 2, kOpJoin = 3, kOpLeav
 
 // Meta travels in its own encoded form (server/meta.h): writing is one append, reading one
 // bounds check and copy. A null meta is written as an empty one.
-void WriteMeta(protocol::PeerWriter& w, const Meta* meta);
+void WriteMeta(protocol::PeerWriter& w, MetaView meta);
 Meta ReadMeta(protocol::PeerReader& r);
 
 }  // namespace groupd::replication

@@ -59,7 +59,7 @@ const char* ParseGOptions(std::span<const std::string_view> args, size_t start, 
   return nullptr;
 }
 
-void WriteMeta(protocol::ReplyWriter& w, const Meta& meta,
+void WriteMeta(protocol::ReplyWriter& w, MetaView meta,
                std::span<const std::string_view> fields) {
   if (fields.empty()) {
     w.Commit(meta.PutResp(w.Reserve(meta.RespBound()), w.resp3()));

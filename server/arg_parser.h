@@ -44,7 +44,7 @@ struct GOptions {
 
 // Writes meta as a map (RESP3) or flat array (RESP2). With `fields` non-empty only those fields
 // are written, in the order asked, skipping absent ones.
-void WriteMeta(protocol::ReplyWriter& w, const Meta& meta,
+void WriteMeta(protocol::ReplyWriter& w, MetaView meta,
                std::span<const std::string_view> fields);
 
 }  // namespace groupd

@@ -116,6 +116,8 @@ class OwnedIndex {
     size_++;
     return static_cast<uint32_t>(list->refs.size() - 1);
   }
+  // Points slot of cluster's list at ref (an entry that moved).
+  void Set(ClusterState* cluster, uint32_t slot, Ref ref) { Find(cluster)->refs[slot] = ref; }
   // Removes the ref in slot of cluster's list. If another ref moved into the slot, returns it:
   // the caller points that entry's owned_slot at `slot`.
   const Ref* Remove(ClusterState* cluster, uint32_t slot) {

@@ -75,8 +75,8 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
-void AppendMetaJson(const Meta* meta, std::string* out) {
-  if (meta == nullptr) {
+void AppendMetaJson(const std::optional<MetaView>& meta, std::string* out) {
+  if (!meta) {
     out->append("null");
     return;
   }

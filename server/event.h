@@ -34,8 +34,8 @@ struct Event {
   std::string_view key;
   std::string_view pid;
   std::string_view node;
-  const Meta* meta = nullptr;
-  const Meta* previous_meta = nullptr;  // nullptr when the entry is new or removed.
+  std::optional<MetaView> meta;
+  std::optional<MetaView> previous_meta;  // nullopt when the entry is new or removed.
   Reason reason = Reason::kNone;
   uint64_t seq = 0;  // Assigned by the event path.
   uint32_t origin = 0;  // NodeId of the owner's node; 0 (kLocalNode) for this node's processes.

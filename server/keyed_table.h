@@ -1,7 +1,6 @@
 #pragma once
 
 #include <algorithm>
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -16,28 +15,18 @@
 
 namespace groupd {
 
-// A value type may keep a variable-size part of itself inside its node, saving an allocation of
-// its own: it declares, for argument-dependent lookup,
-//   size_t InlineBytes(const T&)    the bytes the part takes (0: nothing to move), and
-//   void MoveInline(T&, char* room)  moves the part into room (at a 2-byte boundary; the room
-//                                    lives as long as the value stays in the table).
-template <typename T>
-concept HasInlinePart = requires(T& t, const T& c, char* room) {
-  { InlineBytes(c) } -> std::convertible_to<size_t>;
-  MoveInline(t, room);
-};
-
 // A hash table from string keys to values of type T (a shard's registry entries, its groups).
-// Each value lives in one allocation together with its key (a RegEntry, a 16-byte key and a
-// 4-pair meta take 94 bytes, where a node-based hash map and a meta block spend twice that), found
-// through an open-addressed table of pointers: linear probing, at most 3/4 full counting
-// tombstones. Each slot carries 16 bits of the key's hash above the pointer, so a probe rarely
-// touches a node that is not the one sought.
+// Each value lives in one allocation together with its key and an optional tail of bytes the
+// value's type interprets (a registration's encoded meta): a RegEntry, a 16-byte key and a
+// 4-pair meta take 79 bytes, where a node-based hash map and a meta block spend twice that. The
+// nodes are found through an open-addressed table of pointers: linear probing, at most 3/4 full
+// counting tombstones. Each slot carries 16 bits of the key's hash above the pointer, so a probe
+// rarely touches a node that is not the one sought.
 //
-// Values never move in memory while held, so pointers to them (and KeyOf() views) stay valid
-// until they are erased; and they never change slot except when the table is rebuilt (growth,
-// or purging tombstones), which bumps generation(), so a walk over slots spread across loop
-// turns sees every value that stays. Not thread-safe.
+// Values never move in memory while held, except when ReplaceTail grows their tail, so pointers
+// to them (and KeyOf() views) stay valid until they are erased; and they never change slot
+// except when the table is rebuilt (growth, or purging tombstones), which bumps generation(), so
+// a walk over slots spread across loop turns sees every value that stays. Not thread-safe.
 template <typename T>
 class KeyedTable {
  public:
@@ -72,17 +61,18 @@ class KeyedTable {
   }
   const T* Find(std::string_view key) const { return const_cast<KeyedTable*>(this)->Find(key); }
 
-  // Stores value under key unless the key is held; returns the value held under key and
-  // whether it is the new one. value is moved from only when it is stored, so a caller may
-  // look at it after a false (one hash and probe where Find then Insert would take two).
-  std::pair<T*, bool> Insert(std::string_view key, T&& value) {
+  // Stores value, with tail after its key, under key unless the key is held; returns the value
+  // held under key and whether it is the new one. value is moved from only when it is stored,
+  // so a caller may look at it after a false (one hash and probe where Find then Insert would
+  // take two).
+  std::pair<T*, bool> Insert(std::string_view key, T&& value, std::string_view tail = {}) {
     uint64_t h = Hash(key);
     if (size_t i = FindSlot(key, h); i != capacity_) return {NodeOf(slots_[i])->value(), false};
     if ((size_ + tombstones_ + 1) * 4 > capacity_ * 3) {
       // Grow when live values fill half the slots, else purge tombstones in place.
       Rebuild(capacity_ == 0 ? 8 : (size_ + 1) * 2 > capacity_ ? capacity_ * 2 : capacity_);
     }
-    Node* n = Node::Make(key, std::move(value));
+    Node* n = Node::Make(key, std::move(value), tail);
     size_t mask = capacity_ - 1;
     size_t i = Home(h, mask);
     while (Used(slots_[i])) i = (i + 1) & mask;
@@ -94,10 +84,23 @@ class KeyedTable {
 
   // Removes key; returns its value.
   std::optional<T> Erase(std::string_view key) {
+    std::optional<T> removed;
+    EraseIf(key, [&](T& value) {
+      removed.emplace(std::move(value));
+      return true;
+    });
+    return removed;
+  }
+
+  // Calls take(value) with the value held under key, if any, while the value and its tail are
+  // still in place; erases it when take returns true (take moves out what it keeps). One hash
+  // and probe where Find then Erase would take two. Returns whether it erased.
+  template <typename Take>
+  bool EraseIf(std::string_view key, Take&& take) {
     size_t i = FindSlot(key, Hash(key));
-    if (i == capacity_) return std::nullopt;
+    if (i == capacity_) return false;
     Node* n = NodeOf(slots_[i]);
-    std::optional<T> removed(std::move(*n->value()));
+    if (!take(*n->value())) return false;
     Node::Free(n);
     size_--;
     // A tombstone keeps later nodes of the probe run reachable without moving them. When the
@@ -108,13 +111,33 @@ class KeyedTable {
       slots_[i] = kTombstone;
       tombstones_++;
     }
-    return removed;
+    return true;
+  }
+
+  // The tail stored after a value's key. REQUIRES: value is held by a KeyedTable<T>.
+  static const char* TailOf(const T& value) { return NodeOfValue(value)->tail(); }
+
+  // Replaces the tail of a held value, whose current tail takes old_size bytes: in place when
+  // the new one is no longer, else by moving the value to a new node (in the same slot). Returns
+  // the value's address, which callers holding pointers to it must take up.
+  T* ReplaceTail(T* value, size_t old_size, std::string_view tail) {
+    Node* n = NodeOfValue(*value);
+    if (tail.size() <= old_size) {
+      if (!tail.empty()) std::memcpy(n->tail(), tail.data(), tail.size());
+      return value;
+    }
+    std::string_view key = n->view();
+    uint64_t h = Hash(key);
+    size_t i = FindSlot(key, h);
+    Node* moved = Node::Make(key, std::move(*value), tail);
+    slots_[i] = (h & ~kPtrMask) | reinterpret_cast<uint64_t>(moved);
+    Node::Free(n);
+    return moved->value();
   }
 
   // The key a value of this table is stored under. REQUIRES: value is held by a KeyedTable<T>.
   static std::string_view KeyOf(const T& value) {
-    // The value is the first member of its Node.
-    return reinterpret_cast<const Node*>(&value)->view();
+    return NodeOfValue(value)->view();
   }
 
   // Slots, for walks spread over several loop turns: slot i in [0, capacity()) holds a value or
@@ -150,35 +173,56 @@ class KeyedTable {
   Iterator end() const { return Iterator(this, capacity_); }
 
  private:
-  // The value first (so a T* and its Node* are the same address), then the key's length and
-  // bytes, then the value's inline part if it has one. The value sits in raw storage so that
-  // Node is standard-layout whatever T is; the key follows key_len with no padding.
+  // The value first (so a T* and its Node* are the same address), then the key's length (a
+  // varint: one byte below 128), its bytes, and the tail. The value sits in raw storage so that
+  // Node is standard-layout whatever T is.
   struct Node {
     alignas(T) unsigned char storage[sizeof(T)];
-    uint32_t key_len;
+    unsigned char key_len[1];  // The first byte of the varint; the rest follow.
 
     T* value() { return std::launder(reinterpret_cast<T*>(storage)); }
-    const char* key() const { return reinterpret_cast<const char*>(&key_len + 1); }
-    std::string_view view() const { return std::string_view(key(), key_len); }
-
-    static Node* Make(std::string_view key, T&& value) {
-      size_t size = offsetof(Node, key_len) + sizeof(uint32_t) + key.size();
-      size_t room = 0;
-      size_t extra = 0;
-      if constexpr (HasInlinePart<T>) {
-        extra = InlineBytes(std::as_const(value));
-        room = (size + 1) & ~size_t{1};
-        if (extra > 0) size = room + extra;
+    std::string_view view() const {
+      const unsigned char* p = key_len;
+      size_t len = *p++;
+      if (len >= 0x80) {
+        len &= 0x7F;
+        for (int shift = 7;; shift += 7) {
+          unsigned char b = *p++;
+          len |= size_t{b & 0x7Fu} << shift;
+          if (b < 0x80) break;
+        }
       }
+      return std::string_view(reinterpret_cast<const char*>(p), len);
+    }
+    // Whether the key is k: one byte compared before the key's bytes when it is short.
+    bool KeyIs(std::string_view k) const {
+      if (k.size() < 0x80) {
+        return key_len[0] == k.size() && std::memcmp(key_len + 1, k.data(), k.size()) == 0;
+      }
+      return view() == k;
+    }
+    char* tail() {
+      std::string_view k = view();
+      return const_cast<char*>(k.data() + k.size());
+    }
+
+    static Node* Make(std::string_view key, T&& value, std::string_view tail) {
+      unsigned char len[5];
+      size_t len_bytes = 0;
+      for (size_t v = key.size();; v >>= 7) {
+        len[len_bytes++] = static_cast<unsigned char>((v & 0x7F) | (v >= 0x80 ? 0x80 : 0));
+        if (v < 0x80) break;
+      }
+      size_t size = sizeof(T) + len_bytes + key.size() + tail.size();
       void* mem = std::malloc(std::max(size, sizeof(Node)));
       if (mem == nullptr) throw std::bad_alloc();
       Node* n = static_cast<Node*>(mem);
-      n->key_len = static_cast<uint32_t>(key.size());
-      if (!key.empty()) std::memcpy(const_cast<char*>(n->key()), key.data(), key.size());
-      T* v = new (n->storage) T(std::move(value));
-      if constexpr (HasInlinePart<T>) {
-        if (extra > 0) MoveInline(*v, static_cast<char*>(mem) + room);
-      }
+      char* p = reinterpret_cast<char*>(n->key_len);
+      std::memcpy(p, len, len_bytes);
+      p += len_bytes;
+      if (!key.empty()) std::memcpy(p, key.data(), key.size());
+      if (!tail.empty()) std::memcpy(p + key.size(), tail.data(), tail.size());
+      new (n->storage) T(std::move(value));
       return n;
     }
     static void Free(Node* n) {
@@ -186,8 +230,12 @@ class KeyedTable {
       std::free(n);
     }
   };
-  static_assert(std::is_standard_layout_v<Node> && offsetof(Node, storage) == 0,
-                "KeyOf() needs the value at offset 0 of its Node");
+  static_assert(std::is_standard_layout_v<Node> && offsetof(Node, storage) == 0 &&
+                    offsetof(Node, key_len) == sizeof(T),
+                "KeyOf() needs the value at offset 0 of its Node and the key right after it");
+  static Node* NodeOfValue(const T& value) {
+    return reinterpret_cast<Node*>(const_cast<T*>(&value));
+  }
 
   static uint64_t Hash(std::string_view key) {
     // std::hash (murmur-based) then a multiply, so both the low bits (the home slot) and the
@@ -207,10 +255,7 @@ class KeyedTable {
       uint64_t s = slots_[i];
       if (s == 0) return capacity_;
       if (s != kTombstone && (s & ~kPtrMask) == tag) {
-        const Node* n = NodeOf(s);
-        if (n->key_len == key.size() && std::memcmp(n->key(), key.data(), key.size()) == 0) {
-          return i;
-        }
+        if (NodeOf(s)->KeyIs(key)) return i;
       }
     }
   }

@@ -100,8 +100,8 @@ Meta::Meta(std::initializer_list<Pair> pairs) {
   block_ = BuildBlock(pairs.begin(), pairs.end(), pairs.size(), [](auto it) { return *it; });
 }
 
-Meta::Meta(const Meta& other) {
-  if (other.block_ != nullptr) Assign(other.Encoded());
+Meta::Meta(MetaView view) {
+  if (!view.empty()) Assign(view.Encoded());
 }
 
 Meta& Meta::operator=(const Meta& other) {
@@ -112,27 +112,16 @@ Meta& Meta::operator=(const Meta& other) {
   return *this;
 }
 
-void Meta::Free() {
-  if (!borrowed()) std::free(block_);
-  block_ = nullptr;
-}
-
-size_t Meta::BlockBytes() const {
-  return block_ == nullptr ? 0 : sizeof(uint32_t) + BlockLength(block());
-}
-
-void Meta::MoveInto(char* room) {
-  if (block_ == nullptr) return;
-  std::memcpy(room, block(), BlockBytes());
-  Free();
-  block_ = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(room) | kBorrowed);
-}
-
 void Meta::Assign(std::string_view encoded) {
   char* block = AllocBlock(encoded.size());
   std::memcpy(block + sizeof(uint32_t), encoded.data(), encoded.size());
-  Free();
+  std::free(block_);
   block_ = block;
+}
+
+MetaView Meta::view() const {
+  if (block_ == nullptr) return MetaView();
+  return MetaView(block_ + sizeof(uint32_t), BlockLength(block_));
 }
 
 Meta Meta::FromArgs(std::span<const std::string_view> args) {
@@ -192,44 +181,53 @@ size_t Meta::Decode(std::string_view in, Meta* out) {
   }
   size_t used = static_cast<size_t>(p - in.data());
   if (count == 0) {
-    out->Free();
+    *out = Meta();
   } else {
     out->Assign(in.substr(0, used));
   }
   return used;
 }
 
-std::string_view Meta::Encoded() const {
-  if (block_ == nullptr) return std::string_view("\0", 1);
-  return std::string_view(block() + sizeof(uint32_t), BlockLength(block()));
+MetaView MetaView::AtEncoded(const char* p) {
+  const char* start = p;
+  size_t count = LoadVar(&p);
+  if (count == 0) return MetaView();
+  for (size_t i = 0; i < 2 * count; i++) {
+    size_t n = static_cast<uint8_t>(*p);
+    if (n < 0x80) {
+      p++;  // Nearly every length fits one varint byte.
+    } else {
+      n = LoadVar(&p);
+    }
+    p += n;
+  }
+  return MetaView(start, static_cast<size_t>(p - start));
 }
 
-Meta::Iterator Meta::begin() const {
-  if (block_ == nullptr) return Iterator();
-  const char* p = block() + sizeof(uint32_t);
+MetaView::Iterator MetaView::begin() const {
+  if (enc_ == nullptr) return Iterator();
+  const char* p = enc_;
   size_t count = LoadVar(&p);
   return Iterator(p, count);
 }
 
-size_t Meta::size() const {
-  if (block_ == nullptr) return 0;
-  const char* p = block() + sizeof(uint32_t);
+size_t MetaView::size() const {
+  if (enc_ == nullptr) return 0;
+  const char* p = enc_;
   return LoadVar(&p);
 }
 
-size_t Meta::RespBound() const {
-  if (block_ == nullptr) return protocol::kMaxFrameOverhead;
+size_t MetaView::RespBound() const {
+  if (enc_ == nullptr) return protocol::kMaxFrameOverhead;
   // A string of length n, whose varint takes v bytes, frames as "$", at most 3v digits (n <
   // 2^7v), CRLF, n bytes, CRLF: at most 5 + 3(n + v). Summed over the 2 * count strings, at
   // most 10 * count + 3 * the encoded size, plus the map's own header.
-  const char* p = block() + sizeof(uint32_t);
-  size_t count = LoadVar(&p);
-  return protocol::kMaxFrameOverhead + 10 * count + 3 * size_t{BlockLength(block())};
+  return protocol::kMaxFrameOverhead + 10 * size() + 3 * len_;
 }
 
-char* Meta::PutResp(char* out, bool resp3) const {
-  if (block_ == nullptr) return protocol::PutHeader(out, resp3 ? '%' : '*', 0);
-  const char* p = block() + sizeof(uint32_t);
+char* MetaView::PutResp(char* out, bool resp3) const {
+  if (enc_ == nullptr) return protocol::PutHeader(out, resp3 ? '%' : '*', 0);
+  const char* p = enc_;
   size_t count = LoadVar(&p);
   out = resp3 ? protocol::PutHeader(out, '%', count) : protocol::PutHeader(out, '*', 2 * count);
   for (size_t i = 0; i < 2 * count; i++) {
@@ -245,7 +243,7 @@ char* Meta::PutResp(char* out, bool resp3) const {
   return out;
 }
 
-void Meta::Iterator::Load() {
+void MetaView::Iterator::Load() {
   if (left_ <= 1) {
     left_ = 0;
     return;
@@ -259,14 +257,14 @@ void Meta::Iterator::Load() {
   pos_ += n;
 }
 
-std::optional<std::string_view> MetaFind(const Meta& meta, std::string_view field) {
+std::optional<std::string_view> MetaFind(MetaView meta, std::string_view field) {
   for (const auto& [f, v] : meta) {
     if (f == field) return v;
   }
   return std::nullopt;
 }
 
-size_t MetaPayloadBytes(const Meta& meta) {
+size_t MetaPayloadBytes(MetaView meta) {
   size_t n = 0;
   for (const auto& [f, v] : meta) n += f.size() + v.size();
   return n;

@@ -68,7 +68,7 @@ void GLookupCommand(CommandContext& ctx) {
   std::vector<std::string_view> storage;
   ctx.reply.Array(2);
   ctx.reply.Bulk(e->pid);
-  WriteMeta(ctx.reply, e->meta, ReadFields(ctx, opts, &storage));
+  WriteMeta(ctx.reply, e->meta(), ReadFields(ctx, opts, &storage));
 }
 
 // GREGCOUNT [CLUSTER c] / GLOCALREGCOUNT [CLUSTER c]
@@ -117,7 +117,7 @@ void GLocalEntriesCommand(CommandContext& ctx) {
       for (const auto& [key, e] : shard.registry) {
         if (e.node != kLocalNode) continue;
         header("registry", key, e.pid);
-        WriteMeta(w, e.meta, {});
+        WriteMeta(w, e.meta(), {});
       }
       for (const auto& [group, g] : shard.groups) {
         if (g.local_count == 0) continue;
@@ -145,13 +145,13 @@ void GEntriesCommand(CommandContext& ctx) {
     std::string_view kind;
     std::string_view key, pid;
     NodeId node;
-    const Meta* meta;
+    MetaView meta;
   };
   std::vector<Row> rows;
   for (const auto& shard : cl->shards) {
-    for (const auto& [key, e] : shard.registry) rows.push_back({"registry", key, e.pid, e.node, &e.meta});
+    for (const auto& [key, e] : shard.registry) rows.push_back({"registry", key, e.pid, e.node, e.meta()});
     for (const auto& [group, g] : shard.groups) {
-      for (const auto& [pid, m] : g.members) rows.push_back({"pg", group, pid, m.node, &m.meta});
+      for (const auto& [pid, m] : g.members) rows.push_back({"pg", group, pid, m.node, m.meta});
     }
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
@@ -165,7 +165,7 @@ void GEntriesCommand(CommandContext& ctx) {
     w.Bulk(r.key);
     w.Bulk(r.pid);
     w.Bulk(ctx.server.NodeName(r.node));
-    WriteMeta(w, *r.meta, {});
+    WriteMeta(w, r.meta, {});
   }
 }
 

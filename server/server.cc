@@ -251,17 +251,20 @@ bool Server::DisconnectCluster(std::string_view name_arg) {
 // --- Local entries -------------------------------------------------------------------------------
 
 RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
-                                     Meta meta) {
+                                     MetaView meta) {
   int64_t now = NowUs();
-  RegEntry entry{.pid = owner.pid, .node = kLocalNode, .time_us = now,
-                 .meta = std::move(meta)};
-  RegisterResult r = Register(cl.ShardFor(key), key, std::move(entry));
+  RegEntry entry{.pid = owner.pid, .node = kLocalNode, .time_us = now};
+  RegisterResult r = Register(cl.ShardFor(key), key, std::move(entry), meta);
   if (r.outcome == RegisterOutcome::kTaken) return r;
+  std::optional<MetaView> prev;
   if (r.outcome == RegisterOutcome::kCreated) {
     r.entry->owned_slot = owner.owned.Add(&cl, OwnedIndex::Ref::Registry(r.entry));
+  } else {
+    // A longer meta may have moved the entry.
+    owner.owned.Set(&cl, r.entry->owned_slot, OwnedIndex::Ref::Registry(r.entry));
+    prev = r.previous_meta;
   }
-  const Meta* prev = r.outcome == RegisterOutcome::kUpdated ? &r.previous_meta : nullptr;
-  EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, &r.entry->meta, prev,
+  EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, r.entry->meta(), prev,
                  Reason::kNone, r.entry->time_us);
   return r;
 }
@@ -280,9 +283,9 @@ bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view ke
                              Reason reason) {
   auto removed = Unregister(cl.ShardFor(key), key, owner.pid);
   if (!removed) return false;
-  DropOwnedRef(owner, cl, removed->owned_slot);
-  EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, &removed->meta,
-                 nullptr, reason, removed->time_us);
+  DropOwnedRef(owner, cl, removed->entry.owned_slot);
+  EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, removed->meta,
+                 std::nullopt, reason, removed->entry.time_us);
   if (on_registry_vacated) on_registry_vacated(cl, key);
   return true;
 }
@@ -291,8 +294,9 @@ JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view gr
   Shard& shard = cl.ShardFor(group);
   JoinResult r = Join(shard, group, owner.pid, Member{.node = kLocalNode, .meta = std::move(meta)});
   if (r.created) r.member->owned_slot = owner.owned.Add(&cl, OwnedIndex::Ref::Group(r.group));
-  EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, &r.member->meta,
-                 r.created ? nullptr : &r.previous_meta, Reason::kNone, 0);
+  EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, r.member->meta,
+                 r.created ? std::nullopt : std::optional<MetaView>(r.previous_meta),
+                 Reason::kNone, 0);
   return r;
 }
 
@@ -300,7 +304,7 @@ bool Server::LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, 
   auto removed = Leave(cl.ShardFor(group), group, owner.pid);
   if (!removed) return false;
   DropOwnedRef(owner, cl, removed->owned_slot);
-  EmitEntryEvent(EventType::kLeft, cl, group, owner.pid, kLocalNode, &removed->meta, nullptr,
+  EmitEntryEvent(EventType::kLeft, cl, group, owner.pid, kLocalNode, removed->meta, std::nullopt,
                  reason, 0);
   return true;
 }
@@ -322,8 +326,8 @@ void Server::RemoveOwnerEntries(Owner& owner, Reason reason) {
 // --- Events --------------------------------------------------------------------------------------
 
 void Server::EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
-                            std::string_view pid, NodeId node, const Meta* meta,
-                            const Meta* previous, Reason reason, int64_t time_us) {
+                            std::string_view pid, NodeId node, std::optional<MetaView> meta,
+                            std::optional<MetaView> previous, Reason reason, int64_t time_us) {
   Event e{type, cl.name, key, pid, node_names_[node], meta, previous, reason};
   e.origin = node;
   e.time_us = time_us;

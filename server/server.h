@@ -132,7 +132,8 @@ class Server : public DeliverySink {
   }
 
   // --- Local entries (owned by processes on this node) ---------------------------------------
-  RegisterResult RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Meta meta);
+  RegisterResult RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
+                              MetaView meta);
   bool UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Reason reason);
   JoinResult JoinLocal(Owner& owner, ClusterState& cl, std::string_view group, Meta meta);
   bool LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason);
@@ -153,8 +154,8 @@ class Server : public DeliverySink {
   void Emit(Event& event);
   // Builds and emits the event of one entry change.
   void EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
-                      std::string_view pid, NodeId node, const Meta* meta,
-                      const Meta* previous, Reason reason, int64_t time_us);
+                      std::string_view pid, NodeId node, std::optional<MetaView> meta,
+                      std::optional<MetaView> previous, Reason reason, int64_t time_us);
   void AddEventListener(EventListener* l) { listeners_.push_back(l); }
   // PUBLISH: returns the number of receivers on this node; forwards to peers.
   size_t Publish(std::string_view channel, std::string_view payload);

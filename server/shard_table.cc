@@ -13,6 +13,17 @@ void CountNode(Shard& shard, NodeId node, bool added) {
   }
 }
 
+// Copies a registration out of its node before the node goes.
+Registration TakeRegistration(RegEntry& e) {
+  Meta meta(e.meta());
+  return Registration{std::move(e), std::move(meta)};
+}
+
+void CountRemoved(Shard& shard, const Registration& removed) {
+  if (removed.entry.node == kLocalNode) shard.local_registrations--;
+  CountNode(shard, removed.entry.node, false);
+}
+
 // Calls fn with each prefix of name that ends in '/' ("a/" and "a/b/" of "a/b/c").
 template <typename Fn>
 void ForEachPrefix(std::string_view name, Fn&& fn) {
@@ -23,14 +34,15 @@ void ForEachPrefix(std::string_view name, Fn&& fn) {
 
 }  // namespace
 
-RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
+RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, MetaView meta) {
   const NodeId node = entry.node;
   // Insert leaves entry alone when the key is held, so it is still ours to compare and use.
-  auto [held, created] = shard.registry.Insert(key, std::move(entry));
+  auto [held, created] = shard.registry.Insert(key, std::move(entry), meta.Encoded());
   if (!created) {
     if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};  // NOLINT(bugprone-use-after-move)
-    Meta previous = std::move(held->meta);
-    held->meta = std::move(entry.meta);  // NOLINT(bugprone-use-after-move)
+    MetaView old = held->meta();
+    Meta previous(old);
+    held = shard.registry.ReplaceTail(held, old.Encoded().size(), meta.Encoded());
     return {RegisterOutcome::kUpdated, std::move(previous), held};
   }
   if (node == kLocalNode) shard.local_registrations++;
@@ -38,27 +50,34 @@ RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry) {
   return {RegisterOutcome::kCreated, {}, held};
 }
 
-std::optional<RegEntry> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
-  const RegEntry* held = shard.registry.Find(key);
-  if (held == nullptr || held->pid != pid) return std::nullopt;
-  return RemoveRegistration(shard, key);
+std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
+  std::optional<Registration> removed;
+  shard.registry.EraseIf(key, [&](RegEntry& e) {
+    if (e.pid != pid) return false;
+    removed.emplace(TakeRegistration(e));
+    return true;
+  });
+  if (removed) CountRemoved(shard, *removed);
+  return removed;
 }
 
-std::optional<RegEntry> RemoveRegistration(Shard& shard, std::string_view key) {
-  std::optional<RegEntry> removed = shard.registry.Erase(key);
-  if (!removed) return std::nullopt;
-  if (removed->node == kLocalNode) shard.local_registrations--;
-  CountNode(shard, removed->node, false);
+std::optional<Registration> RemoveRegistration(Shard& shard, std::string_view key) {
+  std::optional<Registration> removed;
+  shard.registry.EraseIf(key, [&](RegEntry& e) {
+    removed.emplace(TakeRegistration(e));
+    return true;
+  });
+  if (removed) CountRemoved(shard, *removed);
   return removed;
 }
 
 const RegEntry* Lookup(const Shard& shard, std::string_view key) { return shard.registry.Find(key); }
 
-void AddShadow(Shard& shard, std::string_view key, RegEntry&& claim) {
+void AddShadow(Shard& shard, std::string_view key, Registration&& claim) {
   auto it = shard.shadows.find(key);
-  if (it == shard.shadows.end()) it = shard.shadows.emplace(std::string(key), std::vector<RegEntry>{}).first;
+  if (it == shard.shadows.end()) it = shard.shadows.emplace(std::string(key), std::vector<Registration>{}).first;
   for (auto& c : it->second) {
-    if (c.pid == claim.pid) {
+    if (c.entry.pid == claim.entry.pid) {
       c = std::move(claim);
       return;
     }
@@ -70,7 +89,7 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
   auto it = shard.shadows.find(key);
   if (it == shard.shadows.end()) return false;
   size_t before = it->second.size();
-  std::erase_if(it->second, [&](const RegEntry& c) { return c.pid == pid; });
+  std::erase_if(it->second, [&](const Registration& c) { return c.entry.pid == pid; });
   bool removed = it->second.size() != before;
   if (it->second.empty()) shard.shadows.erase(it);
   return removed;

@@ -64,7 +64,7 @@ struct Shard {
   // not dropped, because the visible holder may already be gone at its own node: when it is
   // removed here, the best remaining claim becomes visible. Never holds a local process's claim
   // (a local loser is evicted by this node). Empty for keys without a conflict.
-  std::unordered_map<std::string, std::vector<RegEntry>, StringHash, std::equal_to<>> shadows;
+  std::unordered_map<std::string, std::vector<Registration>, StringHash, std::equal_to<>> shadows;
   size_t local_registrations = 0;
   size_t memberships = 0;
   size_t local_memberships = 0;
@@ -85,15 +85,19 @@ struct RegisterResult {
   RegEntry* entry;                // The entry now held under the key (the holder on kTaken).
 };
 
-// Registers entry.pid under key. The same pid re-registering replaces meta in place (keeping its
-// registration time); another pid holding the key gives kTaken and changes nothing.
-RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry);
+// Registers entry.pid under key with meta. The same pid re-registering replaces its meta (keeping
+// its registration time; a longer meta moves the entry, so holders of a pointer to it take up
+// result.entry); another pid holding the key gives kTaken and changes nothing.
+RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, MetaView meta);
+inline RegisterResult Register(Shard& shard, std::string_view key, Registration&& r) {
+  return Register(shard, key, std::move(r.entry), r.meta);
+}
 
-// Removes key if pid holds it; returns the removed entry.
-std::optional<RegEntry> Unregister(Shard& shard, std::string_view key, std::string_view pid);
+// Removes key if pid holds it; returns the removed registration.
+std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid);
 
 // Removes key whoever holds it (used when a conflict or node loss evicts an entry).
-std::optional<RegEntry> RemoveRegistration(Shard& shard, std::string_view key);
+std::optional<Registration> RemoveRegistration(Shard& shard, std::string_view key);
 
 const RegEntry* Lookup(const Shard& shard, std::string_view key);
 
@@ -108,7 +112,7 @@ struct JoinResult {
 JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member);
 
 // Keeps (or replaces) a losing remote claim on key.
-void AddShadow(Shard& shard, std::string_view key, RegEntry&& claim);
+void AddShadow(Shard& shard, std::string_view key, Registration&& claim);
 // Drops the shadowed claim of pid on key, if any; true if there was one.
 bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid);
 

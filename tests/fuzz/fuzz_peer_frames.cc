@@ -364,7 +364,7 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
         }
       }
       for (auto& [key, claims] : shard.shadows) {
-        for (auto& c : claims) check(c.snapshot_mark, "shadowed claim on", key);
+        for (auto& c : claims) check(c.entry.snapshot_mark, "shadowed claim on", key);
       }
     }
   }
@@ -463,7 +463,8 @@ class Harness : private groupd::replication::PeerReceiver::Sender {
           FUZZ_CHECK(holder != nullptr, "shadowed claim on '" + Escape(key) + "' in cluster '" +
                                             Escape(name) + "' with no visible holder");
           std::set<std::string_view> pids;
-          for (const auto& c : claims) {
+          for (const auto& claim : claims) {
+            const groupd::RegEntry& c = claim.entry;
             FUZZ_CHECK(c.node == peer_ && c.pid.owner() == 0, "a shadowed claim that is not remote");
             FUZZ_CHECK(c.pid != holder->pid, "the visible holder is shadowed too");
             FUZZ_CHECK(pids.insert(c.pid).second, "a pid shadowed twice on one key");

@@ -199,7 +199,7 @@ TEST_F(ClusterCommandsTest, GdisconnectDropsRemoteEntriesWithoutEvents) {
   ASSERT_NE(cl, nullptr);
   NodeId node = server().AddNode("remote:1");
   Join(cl->ShardFor("g"), "g", Pid("1.x@remote:1"), Member{.node = node});
-  Register(cl->ShardFor("r"), "r", RegEntry{.pid = Pid("1.x@remote:1"), .node = node});
+  Register(cl->ShardFor("r"), "r", RegEntry{.pid = Pid("1.x@remote:1"), .node = node}, Meta{});
   EXPECT_EQ(Run(a, {"GCOUNT", "g", "CLUSTER", "c"}), Int(1));
   srv_.RunMulti(m, {"GMONITOR", "*", "CLUSTER", "c"});
   EXPECT_EQ(Run(a, {"GDISCONNECT", "c"}), Int(1));

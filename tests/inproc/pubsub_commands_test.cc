@@ -818,7 +818,7 @@ class RecordingListener : public EventListener {
  public:
   void OnEvent(const Event& e) override {
     seen.emplace_back(std::string(EventTypeName(e.type)), e.seq,
-                      e.meta == nullptr ? Meta{} : *e.meta);
+                      e.meta ? Meta(*e.meta) : Meta{});
   }
   std::vector<std::tuple<std::string, uint64_t, Meta>> seen;
 };

@@ -46,9 +46,9 @@ class RegistryCommandsTest : public ::testing::Test {
   void RegisterRemote(std::string_view key, std::string pid) {
     NodeId node = server().AddNode("remote:1");
     Shard& shard = server().default_cluster().ShardFor(key);
-    RegEntry e{.pid = Pid(pid), .node = node, .time_us = Server::NowUs(),
-               .meta = Meta{{"at", "remote"}}};
-    ASSERT_EQ(Register(shard, key, std::move(e)).outcome, RegisterOutcome::kCreated);
+    RegEntry e{.pid = Pid(pid), .node = node, .time_us = Server::NowUs()};
+    ASSERT_EQ(Register(shard, key, std::move(e), Meta{{"at", "remote"}}).outcome,
+              RegisterOutcome::kCreated);
   }
 
   InProcServer srv_;

@@ -60,7 +60,7 @@ TEST(EventNamesTest, ReasonNamesMatchTheDocumentedSpelling) {
 TEST(EventJsonTest, JoinedEventInDefaultClusterMatchesTheDocumentedExample) {
   Meta meta{{"role", "admin"}};
   Event e = BaseEvent();
-  e.meta = &meta;
+  e.meta = meta;
   EXPECT_EQ(EventJson(e),
             R"({"type":"joined","cluster":null,"key":"room/1","pid":"7.m3x0k1@127.0.0.1:6380",)"
             R"("node":"127.0.0.1:6380","meta":{"role":"admin"},"previous_meta":null,)"
@@ -73,7 +73,7 @@ TEST(EventJsonTest, NamedClusterIsAString) {
   e.type = EventType::kRegistered;
   e.cluster = "blue";
   e.key = "k";
-  e.meta = &meta;
+  e.meta = meta;
   e.seq = 1;
   EXPECT_EQ(EventJson(e),
             R"({"type":"registered","cluster":"blue","key":"k","pid":"7.m3x0k1@127.0.0.1:6380",)"
@@ -85,8 +85,8 @@ TEST(EventJsonTest, UpdateCarriesPreviousMetaInFieldOrder) {
   Meta previous{{"b", "old"}};
   Event e = BaseEvent();
   e.type = EventType::kRegistered;
-  e.meta = &meta;
-  e.previous_meta = &previous;
+  e.meta = meta;
+  e.previous_meta = previous;
   EXPECT_EQ(EventJson(e),
             R"({"type":"registered","cluster":null,"key":"room/1",)"
             R"("pid":"7.m3x0k1@127.0.0.1:6380","node":"127.0.0.1:6380",)"
@@ -112,7 +112,7 @@ TEST(EventJsonTest, RemovalEventsCarryTheirReason) {
       e.key = "k";
       e.pid = "p";
       e.node = "n";
-      e.meta = &meta;
+      e.meta = meta;
       e.reason = reason;
       e.seq = 5;
       std::string type_name = type == EventType::kUnregistered ? "unregistered" : "left";
@@ -126,8 +126,8 @@ TEST(EventJsonTest, RemovalEventsCarryTheirReason) {
 
 TEST(EventJsonTest, NullMetaIsWrittenAsNull) {
   Event e = BaseEvent();
-  e.meta = nullptr;
-  e.previous_meta = nullptr;
+  e.meta = std::nullopt;
+  e.previous_meta = std::nullopt;
   std::string json = EventJson(e);
   EXPECT_NE(json.find(R"("meta":null,"previous_meta":null)"), std::string::npos) << json;
 }
@@ -156,8 +156,8 @@ TEST(EventJsonTest, OutputParsesAsJsonWithEveryFieldRoundTripping) {
   e.type = EventType::kRegistered;
   e.cluster = "c-1";
   e.key = "key \"with\" quotes\t/\x01";
-  e.meta = &meta;
-  e.previous_meta = &previous;
+  e.meta = meta;
+  e.previous_meta = previous;
   e.seq = 99;
   auto doc = testjson::Parse(EventJson(e));
   ASSERT_TRUE(doc.has_value()) << EventJson(e);

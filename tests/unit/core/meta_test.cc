@@ -129,34 +129,28 @@ TEST(MetaTest, CopiesAreIndependent) {
   EXPECT_EQ(Meta{}, Meta::FromArgs({}));
 }
 
-TEST(MetaTest, ABorrowedBlockIsCopiedWheneverTheMetaIsMovedOrCopiedOut) {
-  Meta owned{{"host", "10.0.3.7"}, {"port", "8080"}};
-  const std::string encoded(owned.Encoded());
-  std::vector<char> room(owned.BlockBytes() + 2);
-  char* at = room.data() + (reinterpret_cast<uintptr_t>(room.data()) & 1);  // 2-byte boundary.
-  Meta lent = owned;
-  lent.MoveInto(at);
-  ASSERT_TRUE(lent.borrowed());
-  EXPECT_EQ(lent.Encoded(), encoded);
-  EXPECT_EQ(lent.Encoded().data(), at + sizeof(uint32_t));  // Read in place.
-  EXPECT_EQ(lent, owned);
-  // Moving out copies: the new Meta owns its block, and the lender keeps reading the room.
-  Meta moved(std::move(lent));
-  EXPECT_FALSE(moved.borrowed());
-  EXPECT_NE(moved.Encoded().data(), lent.Encoded().data());
-  EXPECT_EQ(moved.Encoded(), encoded);
-  Meta assigned;
-  assigned = std::move(lent);
-  EXPECT_FALSE(assigned.borrowed());
-  EXPECT_EQ(assigned.Encoded(), encoded);
-  Meta copied = lent;
-  EXPECT_FALSE(copied.borrowed());
-  EXPECT_EQ(copied, owned);
-  // Assigning to a borrowing Meta leaves the room alone and takes the new block.
-  lent = Meta{{"a", "b"}};
-  EXPECT_FALSE(lent.borrowed());
-  EXPECT_EQ(lent, (Meta{{"a", "b"}}));
-  EXPECT_EQ(std::string_view(at + sizeof(uint32_t), encoded.size()), encoded);
+TEST(MetaViewTest, AtEncodedFindsWhereTheEncodingEnds) {
+  // A value longer than 127 bytes takes a two-byte length.
+  Meta meta{{"host", "10.0.3.7"}, {"blob", std::string(300, 'z')}, {"", ""}};
+  std::string bytes(meta.Encoded());
+  const size_t len = bytes.size();
+  bytes += "trailing bytes that are not meta";
+  MetaView v = MetaView::AtEncoded(bytes.data());
+  EXPECT_EQ(v.Encoded().size(), len);
+  EXPECT_EQ(v.Encoded().data(), bytes.data());  // Read in place.
+  EXPECT_EQ(v, meta);
+  EXPECT_EQ(v.size(), 3u);
+  EXPECT_EQ(*MetaFind(v, "blob"), std::string(300, 'z'));
+  EXPECT_EQ(Meta(v), meta);  // A copy owns its block.
+  EXPECT_NE(Meta(v).Encoded().data(), bytes.data());
+  // The empty encoding is the empty view, the same as an empty Meta's.
+  std::string empty("\0rest", 5);
+  MetaView e = MetaView::AtEncoded(empty.data());
+  EXPECT_TRUE(e.empty());
+  EXPECT_EQ(e.Encoded(), std::string_view("\0", 1));
+  EXPECT_EQ(e, Meta{});
+  EXPECT_EQ(e.begin(), e.end());
+  EXPECT_TRUE(Meta(e).empty());
 }
 
 TEST(MetaFindTest, ReturnsValueOrNull) {

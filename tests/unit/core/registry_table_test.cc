@@ -15,57 +15,98 @@ RegEntry Entry(int64_t t) {
   RegEntry e;
   e.pid = Pid("p" + std::to_string(t));
   e.time_us = t;
-  e.meta = Meta{{"t", std::to_string(t)}};
   return e;
+}
+
+// What a registration's tail holds: its encoded meta.
+std::string MetaOf(int64_t t) { return std::string(Meta{{"t", std::to_string(t)}}.Encoded()); }
+
+std::pair<RegEntry*, bool> Insert(RegistryTable& t, std::string_view key, int64_t stamp) {
+  return t.Insert(key, Entry(stamp), MetaOf(stamp));
 }
 
 TEST(RegistryTableTest, InsertFindEraseAndKeyOf) {
   RegistryTable t;
   EXPECT_EQ(t.Find("a"), nullptr);
   EXPECT_FALSE(t.Erase("a").has_value());
-  auto [e, inserted] = t.Insert("a", Entry(1));
+  auto [e, inserted] = Insert(t, "a", 1);
   ASSERT_TRUE(inserted);
   EXPECT_EQ(RegistryTable::KeyOf(*e), "a");
-  auto [again, inserted2] = t.Insert("a", Entry(2));
+  auto [again, inserted2] = Insert(t, "a", 2);
   EXPECT_FALSE(inserted2);  // The held entry stays.
   EXPECT_EQ(again, e);
   EXPECT_EQ(again->time_us, 1);
   std::string binary("k\0y", 3);
-  t.Insert(binary, Entry(3));
-  t.Insert("", Entry(4));  // The empty key is a key like any other.
+  Insert(t, binary, 3);
+  Insert(t, "", 4);  // The empty key is a key like any other.
   EXPECT_EQ(t.size(), 3u);
   EXPECT_EQ(t.Find(binary)->time_us, 3);
   EXPECT_EQ(t.Find("")->time_us, 4);
   EXPECT_EQ(t.Find(std::string_view("k", 1)), nullptr);
+  EXPECT_EQ(*MetaFind(t.Find(binary)->meta(), "t"), "3");
   std::optional<RegEntry> removed = t.Erase("a");
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(removed->pid, "p1");
-  EXPECT_EQ(*MetaFind(removed->meta, "t"), "1");
   EXPECT_EQ(t.Find("a"), nullptr);
   EXPECT_EQ(t.size(), 2u);
 }
 
 // Random inserts and erases against std::map: every key found with its entry, every entry's
 // address stable while held, iteration yields each once, through growth and tombstone purges.
-TEST(RegistryTableTest, AnEntrysMetaLivesInsideItsNode) {
+TEST(RegistryTableTest, AnEntrysMetaLivesInsideItsNodeAfterTheKey) {
   RegistryTable t;
-  RegEntry* e = t.Insert("key:000000000042", Entry(42)).first;
-  ASSERT_TRUE(e->meta.borrowed());
-  auto node = reinterpret_cast<uintptr_t>(e);
-  auto meta = reinterpret_cast<uintptr_t>(e->meta.Encoded().data());
+  RegEntry* e = Insert(t, "key:000000000042", 42).first;
   std::string_view key = RegistryTable::KeyOf(*e);
-  EXPECT_GE(meta, reinterpret_cast<uintptr_t>(key.data() + key.size()));  // After the key...
-  EXPECT_LT(meta, node + 128);                                             // ...in the node.
-  EXPECT_EQ(e->meta, (Meta{{"t", "42"}}));
-  // What leaves the table owns its meta.
-  std::optional<RegEntry> out = t.Erase("key:000000000042");
-  ASSERT_TRUE(out.has_value());
-  EXPECT_FALSE(out->meta.borrowed());
-  EXPECT_EQ(out->meta, (Meta{{"t", "42"}}));
-  // An entry without meta takes no room.
-  RegEntry bare;
-  bare.pid = Pid("p");
-  EXPECT_TRUE(t.Insert("k", std::move(bare)).first->meta.empty());
+  EXPECT_EQ(key.data(), reinterpret_cast<const char*>(e) + sizeof(RegEntry) + 1);  // 1-byte length.
+  EXPECT_EQ(e->meta().Encoded().data(), key.data() + key.size());
+  EXPECT_EQ(e->meta(), (Meta{{"t", "42"}}));
+  // Keys of 128 bytes and more take a longer length; both still compare and read back.
+  std::string long_key(300, 'k');
+  RegEntry* l = Insert(t, long_key, 7).first;
+  EXPECT_EQ(RegistryTable::KeyOf(*l), long_key);
+  EXPECT_EQ(t.Find(long_key), l);
+  EXPECT_EQ(t.Find(std::string(299, 'k')), nullptr);
+  EXPECT_EQ(l->meta(), (Meta{{"t", "7"}}));
+  // An entry without meta keeps the empty encoding's one byte.
+  RegEntry* bare = t.Insert("k", Entry(1), Meta{}.Encoded()).first;
+  EXPECT_TRUE(bare->meta().empty());
+}
+
+TEST(RegistryTableTest, ReplaceTailRewritesInPlaceOrMovesTheEntryToTheSameSlot) {
+  RegistryTable t;
+  for (int i = 0; i < 100; i++) Insert(t, "key:" + std::to_string(i), i);
+  RegEntry* e = t.Find("key:50");
+  const uint64_t generation = t.generation();
+  std::string shorter(Meta{{"t", "x"}}.Encoded());
+  EXPECT_EQ(t.ReplaceTail(e, e->meta().Encoded().size(), shorter), e);
+  EXPECT_EQ(e->meta(), (Meta{{"t", "x"}}));
+  std::string longer(Meta{{"t", "x"}, {"more", std::string(200, 'm')}}.Encoded());
+  RegEntry* moved = t.ReplaceTail(e, e->meta().Encoded().size(), longer);
+  EXPECT_NE(moved, e);
+  EXPECT_EQ(t.Find("key:50"), moved);
+  EXPECT_EQ(RegistryTable::KeyOf(*moved), "key:50");
+  EXPECT_EQ(moved->time_us, 50);
+  EXPECT_EQ(moved->pid, "p50");
+  EXPECT_EQ(moved->meta().Encoded(), longer);
+  EXPECT_EQ(t.generation(), generation);  // Same slot: walks in progress stay valid.
+  EXPECT_EQ(t.size(), 100u);
+  for (int i = 0; i < 100; i++) EXPECT_NE(t.Find("key:" + std::to_string(i)), nullptr);
+}
+
+TEST(RegistryTableTest, EraseIfErasesOnlyWhenTold) {
+  RegistryTable t;
+  Insert(t, "a", 1);
+  EXPECT_FALSE(t.EraseIf("a", [](RegEntry& e) { return e.pid == "nobody"; }));
+  EXPECT_NE(t.Find("a"), nullptr);
+  EXPECT_FALSE(t.EraseIf("b", [](RegEntry&) { return true; }));
+  std::string seen;
+  EXPECT_TRUE(t.EraseIf("a", [&](RegEntry& e) {
+    seen = std::string(e.meta().Encoded());  // The tail is still there.
+    return true;
+  }));
+  EXPECT_EQ(seen, MetaOf(1));
+  EXPECT_EQ(t.Find("a"), nullptr);
+  EXPECT_TRUE(t.empty());
 }
 
 TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
@@ -75,7 +116,7 @@ TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
   for (int step = 0; step < 200000; step++) {
     std::string key = "key:" + std::to_string(rng() % 5000);
     if (rng() % 3 != 0) {
-      auto [e, inserted] = t.Insert(key, Entry(step));
+      auto [e, inserted] = Insert(t, key, step);
       ASSERT_EQ(inserted, model.count(key) == 0) << key;
       if (inserted) model[key] = {step, e};
       ASSERT_EQ(e, model[key].second);
@@ -109,8 +150,8 @@ TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
 // the generation does not change (snapshots rely on this).
 TEST(RegistryTableTest, SlotWalkSeesEveryEntryThatStaysWhileTheGenerationHolds) {
   RegistryTable t;
-  for (int i = 0; i < 1000; i++) t.Insert("stay:" + std::to_string(i), Entry(i));
-  for (int i = 0; i < 200; i++) t.Insert("churn:" + std::to_string(i), Entry(i));
+  for (int i = 0; i < 1000; i++) Insert(t, "stay:" + std::to_string(i), i);
+  for (int i = 0; i < 200; i++) Insert(t, "churn:" + std::to_string(i), i);
   const uint64_t gen = t.generation();
   std::set<std::string> seen;
   int churned = 0;
@@ -120,7 +161,7 @@ TEST(RegistryTableTest, SlotWalkSeesEveryEntryThatStaysWhileTheGenerationHolds) 
     if (slot % 7 == 0 && churned < 200 && t.generation() == gen) {
       std::string k = "churn:" + std::to_string(churned++);
       t.Erase(k);
-      t.Insert(k, Entry(0));
+      Insert(t, k, 0);
     }
   }
   ASSERT_EQ(t.generation(), gen) << "the test's churn rebuilt the table; make it smaller";
@@ -129,13 +170,13 @@ TEST(RegistryTableTest, SlotWalkSeesEveryEntryThatStaysWhileTheGenerationHolds) 
 
 TEST(RegistryTableTest, MovedTableOwnsTheEntries) {
   RegistryTable a;
-  RegEntry* e = a.Insert("k", Entry(1)).first;
+  RegEntry* e = Insert(a, "k", 1).first;
   RegistryTable b(std::move(a));
   EXPECT_EQ(b.Find("k"), e);
   EXPECT_EQ(a.size(), 0u);  // NOLINT: a moved-from table is empty.
   EXPECT_EQ(a.Find("k"), nullptr);
   RegistryTable c;
-  c.Insert("x", Entry(2));
+  Insert(c, "x", 2);
   c = std::move(b);
   EXPECT_EQ(c.Find("k"), e);
   EXPECT_EQ(c.Find("x"), nullptr);

@@ -13,9 +13,11 @@ namespace {
 
 constexpr NodeId kRemoteNode = 3;
 
-RegEntry Entry(std::string pid, Meta meta = {}, NodeId node = kLocalNode, int64_t time_us = 100) {
-  return RegEntry{.pid = Pid(pid, node == kLocalNode ? 7u : 0u), .node = node,
-                  .time_us = time_us, .meta = std::move(meta)};
+Registration Entry(std::string pid, Meta meta = {}, NodeId node = kLocalNode,
+                   int64_t time_us = 100) {
+  return Registration{
+      RegEntry{.pid = Pid(pid, node == kLocalNode ? 7u : 0u), .node = node, .time_us = time_us},
+      std::move(meta)};
 }
 
 Member LocalMember(Meta meta = {}) { return Member{.node = kLocalNode, .meta = std::move(meta)}; }
@@ -43,7 +45,7 @@ TEST(ShardRegistryTest, RegisterNewKeyCreatesEntryAndCountsItAsLocal) {
   EXPECT_TRUE(r.previous_meta.empty());
   ASSERT_NE(r.entry, nullptr);
   EXPECT_EQ(r.entry->pid, "p1");
-  EXPECT_EQ(r.entry->meta, (Meta{{"a", "1"}}));
+  EXPECT_EQ(r.entry->meta(), (Meta{{"a", "1"}}));
   EXPECT_EQ(r.entry, Lookup(shard, "k"));
   EXPECT_EQ(shard.registry.size(), 1u);
   EXPECT_EQ(shard.local_registrations, 1u);
@@ -56,7 +58,7 @@ TEST(ShardRegistryTest, RegisterOfRemoteEntryIsNotCountedAsLocal) {
   EXPECT_EQ(shard.local_registrations, 0u);
   auto removed = RemoveRegistration(shard, "k");
   ASSERT_TRUE(removed.has_value());
-  EXPECT_EQ(removed->node, kRemoteNode);
+  EXPECT_EQ(removed->entry.node, kRemoteNode);
   EXPECT_EQ(shard.local_registrations, 0u);
 }
 
@@ -67,10 +69,36 @@ TEST(ShardRegistryTest, RegisterBySamePidReplacesMetaInPlaceAndKeepsRegistration
   EXPECT_EQ(r.outcome, RegisterOutcome::kUpdated);
   EXPECT_EQ(r.previous_meta, (Meta{{"a", "1"}, {"b", "2"}}));
   ASSERT_NE(r.entry, nullptr);
-  EXPECT_EQ(r.entry->meta, (Meta{{"c", "3"}}));
+  EXPECT_EQ(r.entry->meta(), (Meta{{"c", "3"}}));
   EXPECT_EQ(r.entry->time_us, 100);
   EXPECT_EQ(shard.registry.size(), 1u);
   EXPECT_EQ(shard.local_registrations, 1u);
+}
+
+TEST(ShardRegistryTest, ALongerMetaMovesTheEntryAndAShorterOneStaysInPlace) {
+  Shard shard;
+  Register(shard, "k", Entry("p1", {{"a", "1"}}, kLocalNode, 100));
+  RegEntry* first = shard.registry.Find("k");
+  ASSERT_NE(first, nullptr);
+  first->owned_slot = 5;
+  RegisterResult r = Register(shard, "k", Entry("p1", {{"a", "1"}, {"long", std::string(300, 'x')}}));
+  ASSERT_EQ(r.outcome, RegisterOutcome::kUpdated);
+  EXPECT_NE(r.entry, first);
+  EXPECT_EQ(r.entry, shard.registry.Find("k"));
+  EXPECT_EQ(RegistryTable::KeyOf(*r.entry), "k");
+  EXPECT_EQ(r.entry->pid, "p1");
+  EXPECT_EQ(r.entry->owned_slot, 5u);
+  EXPECT_EQ(r.entry->time_us, 100);
+  EXPECT_EQ(r.entry->meta(), (Meta{{"a", "1"}, {"long", std::string(300, 'x')}}));
+  RegEntry* moved = r.entry;
+  r = Register(shard, "k", Entry("p1", {{"b", "2"}}));
+  EXPECT_EQ(r.entry, moved);
+  EXPECT_EQ(r.entry->meta(), (Meta{{"b", "2"}}));
+  r = Register(shard, "k", Entry("p1"));
+  EXPECT_EQ(r.entry, moved);
+  EXPECT_TRUE(r.entry->meta().empty());
+  EXPECT_EQ(r.previous_meta, (Meta{{"b", "2"}}));
+  EXPECT_EQ(shard.registry.size(), 1u);
 }
 
 TEST(ShardRegistryTest, RegisterByAnotherPidIsTakenAndChangesNothing) {
@@ -84,7 +112,7 @@ TEST(ShardRegistryTest, RegisterByAnotherPidIsTakenAndChangesNothing) {
   const RegEntry* held = Lookup(shard, "k");
   ASSERT_NE(held, nullptr);
   EXPECT_EQ(held->pid, "p1");
-  EXPECT_EQ(held->meta, (Meta{{"a", "1"}}));
+  EXPECT_EQ(held->meta(), (Meta{{"a", "1"}}));
   EXPECT_EQ(shard.local_registrations, 1u);
 }
 
@@ -106,7 +134,7 @@ TEST(ShardRegistryTest, UnregisterByHolderReturnsRemovedEntry) {
   Register(shard, "k", Entry("p1", {{"a", "1"}}));
   auto removed = Unregister(shard, "k", "p1");
   ASSERT_TRUE(removed.has_value());
-  EXPECT_EQ(removed->pid, "p1");
+  EXPECT_EQ(removed->entry.pid, "p1");
   EXPECT_EQ(removed->meta, (Meta{{"a", "1"}}));
   EXPECT_EQ(Lookup(shard, "k"), nullptr);
   EXPECT_EQ(shard.local_registrations, 0u);
@@ -118,7 +146,7 @@ TEST(ShardRegistryTest, RemoveRegistrationRemovesWhoeverHoldsTheKey) {
   Register(shard, "k", Entry("p1"));
   auto removed = RemoveRegistration(shard, "k");
   ASSERT_TRUE(removed.has_value());
-  EXPECT_EQ(removed->pid, "p1");
+  EXPECT_EQ(removed->entry.pid, "p1");
   EXPECT_EQ(shard.local_registrations, 0u);
   EXPECT_FALSE(RemoveRegistration(shard, "k").has_value());
 }

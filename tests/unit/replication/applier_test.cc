@@ -194,7 +194,7 @@ TEST_F(ApplierTest, RemoteReRegisterWithNewMetaEmitsRegisteredWithPreviousMeta) 
   EXPECT_EQ(evs[0].meta, (Meta{{"v", "2"}}));
   ASSERT_TRUE(evs[0].has_previous);
   EXPECT_EQ(evs[0].previous, (Meta{{"v", "1"}}));
-  EXPECT_EQ(Held("k")->meta, (Meta{{"v", "2"}}));
+  EXPECT_EQ(Held("k")->meta(), (Meta{{"v", "2"}}));
 }
 
 TEST_F(ApplierTest, LiveReRegisterWithSameMetaStillEmitsItsEvent) {
@@ -410,7 +410,7 @@ TEST_F(ApplierTest, RemoteWinnerEvictsLocalHolderWithNoticeAndKill) {
   Client* local = NewClient();
   local->writer.set_proto(3);
   const std::string pid = local->owner.pid.str();
-  server_.RegisterLocal(local->owner, def(), "k", {{"mine", "1"}});
+  server_.RegisterLocal(local->owner, def(), "k", Meta{{"mine", "1"}});
   server_.RegisterLocal(local->owner, def(), "other", {});
   server_.JoinLocal(local->owner, def(), "g", {});
   Events();

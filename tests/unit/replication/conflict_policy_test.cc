@@ -30,9 +30,9 @@ struct Cand {
   std::string node;
   int64_t time_us = 0;
   Meta meta;
-  bool no_meta = false;  // Candidate::meta == nullptr.
+  bool no_meta = false;  // An empty Candidate::meta (no fields at all).
 
-  Candidate view() const { return Candidate{pid, node, time_us, no_meta ? nullptr : &meta}; }
+  Candidate view() const { return Candidate{pid, node, time_us, no_meta ? MetaView() : meta.view()}; }
 };
 
 Cand C(std::string pid, std::string node, int64_t time_us, Meta meta = {}) {
