@@ -20,7 +20,7 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       Meta previous(old);
       // A remote entry has no owner refs, so it may move.
       RegEntry* now = shard.registry.ReplaceTail(&held, old.Encoded().size(), meta.Encoded());
-      server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, now->meta(), previous,
+      server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, meta, previous,
                              Reason::kNone, now->time_us);
       return;
     }
@@ -59,8 +59,8 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
   }
   RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us};
   entry.snapshot_mark = mark;
-  RegisterResult r = groupd::Register(shard, key, std::move(entry), meta);
-  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, r.entry->meta(), std::nullopt,
+  groupd::Register(shard, key, std::move(entry), meta);
+  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, meta, std::nullopt,
                          Reason::kNone, time_us);
 }
 
@@ -84,8 +84,8 @@ void Applier::Promote(ClusterState& cl, std::string_view key) {
   Pid pid = winner.entry.pid;
   NodeId node = winner.entry.node;
   int64_t time_us = winner.entry.time_us;
-  RegisterResult r = groupd::Register(shard, key, std::move(winner));
-  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, r.entry->meta(), std::nullopt,
+  groupd::Register(shard, key, std::move(winner.entry), winner.meta);
+  server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, winner.meta, std::nullopt,
                          Reason::kNone, time_us);
 }
 

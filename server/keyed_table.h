@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -19,8 +20,8 @@ namespace groupd {
 // Each value lives in one allocation together with its key and an optional tail of bytes the
 // value's type interprets (a registration's encoded meta): a RegEntry, a 16-byte key and a
 // 4-pair meta take 79 bytes, where a node-based hash map and a meta block spend twice that. The
-// nodes are found through an open-addressed table of pointers: linear probing, at most 3/4 full
-// counting tombstones. Each slot carries 16 bits of the key's hash above the pointer, so a probe
+// nodes are found through an open-addressed table of pointers: linear probing, at most 4/5 full
+// counting tombstones, growing in steps of an eighth to a quarter. Each slot carries 16 bits of the key's hash above the pointer, so a probe
 // rarely touches a node that is not the one sought.
 //
 // Values never move in memory while held, except when ReplaceTail grows their tail, so pointers
@@ -68,14 +69,14 @@ class KeyedTable {
   std::pair<T*, bool> Insert(std::string_view key, T&& value, std::string_view tail = {}) {
     uint64_t h = Hash(key);
     if (size_t i = FindSlot(key, h); i != capacity_) return {NodeOf(slots_[i])->value(), false};
-    if ((size_ + tombstones_ + 1) * 4 > capacity_ * 3) {
-      // Grow when live values fill half the slots, else purge tombstones in place.
-      Rebuild(capacity_ == 0 ? 8 : (size_ + 1) * 2 > capacity_ ? capacity_ * 2 : capacity_);
+    if ((size_ + tombstones_ + 1) * 5 > capacity_ * 4) {
+      // Grow a step when live values fill 3/5 of the slots, else purge tombstones in place.
+      bool grow = (size_ + 1) * 5 > capacity_ * 3;
+      Rebuild(capacity_ == 0 ? 8 : grow ? NextCapacity(capacity_) : capacity_);
     }
     Node* n = Node::Make(key, std::move(value), tail);
-    size_t mask = capacity_ - 1;
-    size_t i = Home(h, mask);
-    while (Used(slots_[i])) i = (i + 1) & mask;
+    size_t i = Home(h, capacity_);
+    while (Used(slots_[i])) i = Next(i, capacity_);
     if (slots_[i] == kTombstone) tombstones_--;
     slots_[i] = (h & ~kPtrMask) | reinterpret_cast<uint64_t>(n);
     size_++;
@@ -105,7 +106,7 @@ class KeyedTable {
     size_--;
     // A tombstone keeps later nodes of the probe run reachable without moving them. When the
     // next slot is empty no run passes through this one, and the slot can be emptied outright.
-    if (slots_[(i + 1) & (capacity_ - 1)] == 0) {
+    if (slots_[Next(i, capacity_)] == 0) {
       slots_[i] = 0;
     } else {
       slots_[i] = kTombstone;
@@ -242,7 +243,15 @@ class KeyedTable {
     // high 16 (the tag) depend on every byte.
     return static_cast<uint64_t>(std::hash<std::string_view>{}(key)) * 0x9E3779B97F4A7C15ULL;
   }
-  static size_t Home(uint64_t h, size_t mask) { return (h >> 7) & mask; }
+  // The home slot: the hash's low 48 bits (the tag is the high 16) scaled to [0, capacity).
+  static size_t Home(uint64_t h, size_t capacity) {
+    return static_cast<size_t>((static_cast<unsigned __int128>(h << 16) * capacity) >> 64);
+  }
+  static size_t Next(size_t i, size_t capacity) { return i + 1 == capacity ? 0 : i + 1; }
+  // Capacities go up in quarter steps between powers of two (8, 10, 12, 14, 16, 20, ...), so
+  // slots cost at most 8 / (4/5 / 5/4) = 12.5 bytes per value where doubling costs up to 21.3;
+  // each step rehashes the table, about three times the rehashing doubling does in all.
+  static size_t NextCapacity(size_t c) { return c + std::bit_floor(c) / 4; }
   static Node* NodeOf(uint64_t slot) { return reinterpret_cast<Node*>(slot & kPtrMask); }
   static bool Used(uint64_t slot) { return slot > kTombstone; }
 
@@ -250,8 +259,7 @@ class KeyedTable {
   size_t FindSlot(std::string_view key, uint64_t h) const {
     if (size_ == 0) return capacity_;
     uint64_t tag = h & ~kPtrMask;
-    size_t mask = capacity_ - 1;
-    for (size_t i = Home(h, mask);; i = (i + 1) & mask) {
+    for (size_t i = Home(h, capacity_);; i = Next(i, capacity_)) {
       uint64_t s = slots_[i];
       if (s == 0) return capacity_;
       if (s != kTombstone && (s & ~kPtrMask) == tag) {
@@ -265,7 +273,6 @@ class KeyedTable {
   }
   void Rebuild(size_t new_capacity) {
     auto slots = std::make_unique<uint64_t[]>(new_capacity);  // Zeroed.
-    size_t mask = new_capacity - 1;
     // Rehashing reads every node's key, a cache miss each in a large table: asking for the
     // node kPrefetch slots ahead lets those misses overlap instead of following one another
     // (a quarter of the time of a node creating a group per GJOIN went to this walk).
@@ -276,8 +283,8 @@ class KeyedTable {
       }
       uint64_t s = slots_[j];
       if (!Used(s)) continue;
-      size_t i = Home(Hash(NodeOf(s)->view()), mask);
-      while (slots[i] != 0) i = (i + 1) & mask;
+      size_t i = Home(Hash(NodeOf(s)->view()), new_capacity);
+      while (slots[i] != 0) i = Next(i, new_capacity);
       slots[i] = s;
     }
     slots_ = std::move(slots);
@@ -297,7 +304,7 @@ class KeyedTable {
   static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
   static constexpr uint64_t kTombstone = 1;  // An erased value's slot (no pointer is 1).
   std::unique_ptr<uint64_t[]> slots_;        // Tag << 48 | Node*, kTombstone, or 0.
-  size_t capacity_ = 0;                      // 0 or a power of two.
+  size_t capacity_ = 0;                      // 0, or 8 and up (see NextCapacity).
   size_t size_ = 0;
   size_t tombstones_ = 0;
   uint64_t generation_ = 0;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 #include <vector>
 
 namespace groupd {
@@ -71,16 +72,21 @@ char* AllocBlock(size_t encoded_len) {
   return block;
 }
 
-// Writes the `count` pairs get(it) for it in [first, last) into a new block.
+// The encoded size of the `count` pairs get(it) for it in [first, last).
 template <typename It, typename GetPair>
-char* BuildBlock(It first, It last, size_t count, GetPair get) {
+size_t EncodedSize(It first, It last, size_t count, GetPair get) {
   size_t len = VarLen(count);
   for (It it = first; it != last; ++it) {
     auto [f, v] = get(it);
     len += VarLen(f.size()) + f.size() + VarLen(v.size()) + v.size();
   }
-  char* block = AllocBlock(len);
-  char* p = PutVar(block + sizeof(uint32_t), count);
+  return len;
+}
+
+// Encodes those pairs at p (EncodedSize bytes).
+template <typename It, typename GetPair>
+void EncodeAt(char* p, It first, It last, size_t count, GetPair get) {
+  p = PutVar(p, count);
   for (It it = first; it != last; ++it) {
     auto [f, v] = get(it);
     p = PutVar(p, f.size());
@@ -90,7 +96,47 @@ char* BuildBlock(It first, It last, size_t count, GetPair get) {
     std::memcpy(p, v.data(), v.size());
     p += v.size();
   }
+}
+
+// Writes those pairs into a new block.
+template <typename It, typename GetPair>
+char* BuildBlock(It first, It last, size_t count, GetPair get) {
+  char* block = AllocBlock(EncodedSize(first, last, count, get));
+  EncodeAt(block + sizeof(uint32_t), first, last, count, get);
   return block;
+}
+
+// Calls emit(first, last, count, get) with the pairs of alternating field/value arguments that
+// FromArgs keeps: a repeated field keeps its last value at its first position (as HSET does).
+// Quadratic in the number of fields, which the meta-max-fields limit keeps small.
+template <typename Emit>
+auto WithKeptPairs(std::span<const std::string_view> args, Emit&& emit) {
+  using Pair = MetaView::Pair;
+  size_t pairs = args.size() / 2;
+  auto first_of = [&](size_t i) {
+    for (size_t j = 0; j < i; j++) {
+      if (args[2 * j] == args[2 * i]) return false;
+    }
+    return true;
+  };
+  bool repeated = false;
+  for (size_t i = 1; i < pairs && !repeated; i++) repeated = !first_of(i);
+  if (!repeated) {
+    return emit(size_t{0}, pairs, pairs, [&](size_t i) { return Pair(args[2 * i], args[2 * i + 1]); });
+  }
+  auto last_value = [&](size_t i) {
+    std::string_view v = args[2 * i + 1];
+    for (size_t j = i + 1; j < pairs; j++) {
+      if (args[2 * j] == args[2 * i]) v = args[2 * j + 1];
+    }
+    return v;
+  };
+  std::vector<Pair> kept;
+  kept.reserve(pairs);
+  for (size_t i = 0; i < pairs; i++) {
+    if (first_of(i)) kept.emplace_back(args[2 * i], last_value(i));
+  }
+  return emit(kept.begin(), kept.end(), kept.size(), [](auto it) { return *it; });
 }
 
 }  // namespace
@@ -126,37 +172,22 @@ MetaView Meta::view() const {
 
 Meta Meta::FromArgs(std::span<const std::string_view> args) {
   Meta meta;
-  size_t pairs = args.size() / 2;
-  if (pairs == 0) return meta;
-  // A pair is kept when no earlier pair has its field; its value is the last one given for that
-  // field. Quadratic in the number of fields, which the meta-max-fields limit keeps small.
-  auto first_of = [&](size_t i) {
-    for (size_t j = 0; j < i; j++) {
-      if (args[2 * j] == args[2 * i]) return false;
-    }
-    return true;
-  };
-  auto last_value = [&](size_t i) {
-    std::string_view v = args[2 * i + 1];
-    for (size_t j = i + 1; j < pairs; j++) {
-      if (args[2 * j] == args[2 * i]) v = args[2 * j + 1];
-    }
-    return v;
-  };
-  bool repeated = false;
-  for (size_t i = 1; i < pairs && !repeated; i++) repeated = !first_of(i);
-  if (!repeated) {
-    meta.block_ = BuildBlock(size_t{0}, pairs, pairs, [&](size_t i) {
-      return Pair(args[2 * i], args[2 * i + 1]);
-    });
-    return meta;
-  }
-  std::vector<Pair> kept;
-  kept.reserve(pairs);
-  for (size_t i = 0; i < pairs; i++) {
-    if (first_of(i)) kept.emplace_back(args[2 * i], last_value(i));
-  }
-  return FromPairs(kept);
+  if (args.size() < 2) return meta;
+  meta.block_ = WithKeptPairs(args, [](auto first, auto last, size_t count, auto get) {
+    return BuildBlock(first, last, count, get);
+  });
+  return meta;
+}
+
+MetaView Meta::EncodeArgs(std::span<const std::string_view> args, std::string* buf) {
+  if (args.size() < 2) return MetaView();
+  size_t len = WithKeptPairs(args, [&](auto first, auto last, size_t count, auto get) {
+    size_t n = EncodedSize(first, last, count, get);
+    if (buf->size() < n) buf->resize(n);
+    EncodeAt(buf->data(), first, last, count, get);
+    return n;
+  });
+  return MetaView(buf->data(), len);
 }
 
 Meta Meta::FromPairs(std::span<const Pair> pairs) {

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -117,6 +118,9 @@ class Meta {
   // Builds a Meta from alternating field/value arguments; a repeated field keeps its last value
   // at its first position (as HSET does). REQUIRES: args.size() is even.
   static Meta FromArgs(std::span<const std::string_view> args);
+  // The same meta encoded into *buf (grown as needed, never shrunk, so a reused buffer costs no
+  // allocation); valid until buf changes.
+  static MetaView EncodeArgs(std::span<const std::string_view> args, std::string* buf);
   // Builds a Meta from pairs, keeping repeated fields as given (what a peer may send).
   static Meta FromPairs(std::span<const Pair> pairs);
 

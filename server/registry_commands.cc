@@ -25,7 +25,8 @@ void GRegCommand(CommandContext& ctx) {
   if (!ValidateKey(ctx, key, false) || !ValidateMeta(ctx, opts.meta)) return;
   ClusterState* cl = ResolveCluster(ctx, opts);
   if (cl == nullptr) return;
-  RegisterResult r = ctx.server.RegisterLocal(ctx.client.owner, *cl, key, MetaFromArgs(opts.meta));
+  MetaView meta = Meta::EncodeArgs(opts.meta, ctx.server.meta_buffer());
+  RegisterResult r = ctx.server.RegisterLocal(ctx.client.owner, *cl, key, meta);
   if (r.outcome == RegisterOutcome::kTaken) {
     ctx.reply.Error(fmt::format(fmt::runtime(errors::kTakenFmt), key, r.entry->pid));
     return;

@@ -264,7 +264,8 @@ RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string
     owner.owned.Set(&cl, r.entry->owned_slot, OwnedIndex::Ref::Registry(r.entry));
     prev = r.previous_meta;
   }
-  EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, r.entry->meta(), prev,
+  // The entry holds meta now (read from the argument: the node's copy has no length).
+  EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, meta, prev,
                  Reason::kNone, r.entry->time_us);
   return r;
 }

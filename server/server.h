@@ -132,6 +132,8 @@ class Server : public DeliverySink {
   }
 
   // --- Local entries (owned by processes on this node) ---------------------------------------
+  // A buffer for encoding a command's meta (Meta::EncodeArgs) that keeps its capacity.
+  std::string* meta_buffer() { return &meta_buffer_; }
   RegisterResult RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
                               MetaView meta);
   bool UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Reason reason);
@@ -236,6 +238,7 @@ class Server : public DeliverySink {
   std::vector<EventListener*> listeners_;
   std::vector<std::string> node_names_;  // By NodeId; [0] is this node.
   std::string scratch_;  // Reused for event payloads and channel names.
+  std::string meta_buffer_;  // See meta_buffer().
 };
 
 }  // namespace groupd

@@ -24,6 +24,24 @@ TEST(MetaFromArgsTest, RepeatedFieldKeepsLastValueAtFirstPosition) {
   EXPECT_EQ(FromArgs({"a", "1", "a", "2", "a", "3"}), (Meta{{"a", "3"}}));
 }
 
+TEST(MetaEncodeArgsTest, EncodesWhatFromArgsBuildsIntoAReusedBuffer) {
+  std::string buf;
+  using Args = std::vector<std::string_view>;
+  for (const Args& args : {Args{"z", "1", "a", "2"}, Args{"a", "1", "b", "2", "a", "3"},
+                           Args{"long", std::string_view("0123456789abcdef0123456789abcdef"
+                                                         "0123456789abcdef0123456789abcdef"
+                                                         "0123456789abcdef0123456789abcdef"
+                                                         "0123456789abcdef0123456789abcdef")},
+                           Args{"x", "y"}}) {
+    MetaView v = Meta::EncodeArgs(args, &buf);
+    EXPECT_EQ(v, FromArgs(args));
+    EXPECT_EQ(v.Encoded().data(), buf.data());
+    EXPECT_EQ(MetaView::AtEncoded(buf.data()), v);  // Self-delimiting in a longer buffer.
+  }
+  EXPECT_GE(buf.size(), 130u);  // Kept from the longest meta.
+  EXPECT_TRUE(Meta::EncodeArgs({}, &buf).empty());
+}
+
 TEST(MetaFromArgsTest, FieldsAndValuesAreBinarySafe) {
   std::string f("f\0x", 3), v("\r\n\0", 3);
   Meta meta = FromArgs({f, v, "", ""});
