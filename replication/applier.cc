@@ -14,7 +14,10 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
   if (RegEntry* found = shard.registry.Find(key)) {
     RegEntry& held = *found;
     if (held.pid == pid) {
-      if (mark != 0 && held.node != kLocalNode) held.snapshot_mark = mark;
+      // A peer may change only its own node's processes (a pid names its node; one that does
+      // not, such as a local pid in a peer's frame, changes nothing here).
+      if (held.node != node) return;
+      if (mark != 0) held.snapshot_mark = mark;
       MetaView old = held.meta();
       if (from_snapshot && old == meta) return;  // Already held.
       Meta previous(old);

@@ -319,6 +319,31 @@ TEST_F(RegistryCommandsTest, GunregEmitsUnregisteredWithReasonUnregisterAndTheMe
   EXPECT_EQ(e.Get("reason")->str, "unregister");
 }
 
+// A longer meta moves the entry to a new node; its owner must follow it, so that GUNREG, the
+// owner's other entries and closing the connection still find it (ASan sees a stale ref).
+TEST_F(RegistryCommandsTest, GregWithALongerMetaKeepsTheEntryOwned) {
+  Client& a = srv_.NewClient();
+  Client& b = srv_.NewClient();
+  const std::string big(500, 'b');
+  EXPECT_EQ(Run(a, {"GREG", "k1", "META", "v", "1"}), kOk);
+  EXPECT_EQ(Run(a, {"GREG", "k2", "META", "v", "1"}), kOk);
+  EXPECT_EQ(Run(a, {"GREG", "k1", "META", "v", "1", "big", big}), kOk);
+  EXPECT_EQ(Run(a, {"GREG", "k2", "META", "v", "2", "big", big}), kOk);
+  EXPECT_EQ(Run(b, {"GLOOKUP", "k1"}),
+            Arr({Bulk(a.owner.pid), MetaReply(2, {{"v", "1"}, {"big", big}})}));
+  EXPECT_EQ(Run(a, {"GUNREG", "k1"}), kOk);
+  EXPECT_EQ(Run(a, {"GREG", "k3"}), kOk);
+  Client& mon = srv_.NewClient();
+  ASSERT_EQ(srv_.RunMulti(mon, {"GMONITOR", "k2"}).size(), 1u);
+  srv_.Close(a);
+  EXPECT_EQ(Run(b, {"GREGCOUNT"}), Int(0));
+  auto frames = srv_.Frames(mon);
+  ASSERT_EQ(frames.size(), 1u);
+  testjson::Json left = EventOf(frames[0]);
+  EXPECT_EQ(left.Get("type")->str, "unregistered");
+  EXPECT_EQ(left.Get("meta")->StringPairs(), (testjson::Pairs{{"v", "2"}, {"big", big}}));
+}
+
 TEST_F(RegistryCommandsTest, ClosingTheConnectionRemovesItsRegistrations) {
   Client& a = srv_.NewClient();
   Client& b = srv_.NewClient();
