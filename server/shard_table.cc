@@ -122,26 +122,27 @@ JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& m
 }
 
 std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid) {
-  Group* g = shard.groups.Find(group);
-  if (g == nullptr) return std::nullopt;
-  auto mit = g->members.find(pid);
-  if (mit == g->members.end()) return std::nullopt;
-  Member removed = std::move(mit->second);
-  g->members.erase(mit);
-  shard.memberships--;
-  CountNode(shard, removed.node, false);
-  if (removed.node == kLocalNode) {
-    g->local_count--;
-    shard.local_memberships--;
-  }
-  if (g->members.empty()) {
+  std::optional<Member> removed;
+  // One probe: the group is erased from inside the walk when its last member leaves.
+  shard.groups.EraseIf(group, [&](Group& g) {
+    auto mit = g.members.find(pid);
+    if (mit == g.members.end()) return false;
+    removed.emplace(std::move(mit->second));
+    g.members.erase(mit);
+    shard.memberships--;
+    CountNode(shard, removed->node, false);
+    if (removed->node == kLocalNode) {
+      g.local_count--;
+      shard.local_memberships--;
+    }
+    if (!g.members.empty()) return false;
     ForEachPrefix(group, [&](std::string_view prefix) {
       auto it = shard.prefixes.find(prefix);
-      it->second.erase(g);
+      it->second.erase(&g);
       if (it->second.empty()) shard.prefixes.erase(it);
     });
-    shard.groups.Erase(group);
-  }
+    return true;
+  });
   return removed;
 }
 
