@@ -58,6 +58,16 @@ uint64_t LoadVar(const char** p) {
   }
 }
 
+// Decodes a field or value length, which nearly always fits one varint byte.
+inline size_t LoadLen(const char** p) {
+  size_t n = static_cast<uint8_t>(**p);
+  if (n < 0x80) {
+    (*p)++;
+    return n;
+  }
+  return LoadVar(p);
+}
+
 uint32_t BlockLength(const char* block) {
   uint32_t n;
   std::memcpy(&n, block, sizeof n);
@@ -224,12 +234,7 @@ MetaView MetaView::AtEncoded(const char* p) {
   size_t count = LoadVar(&p);
   if (count == 0) return MetaView();
   for (size_t i = 0; i < 2 * count; i++) {
-    size_t n = static_cast<uint8_t>(*p);
-    if (n < 0x80) {
-      p++;  // Nearly every length fits one varint byte.
-    } else {
-      n = LoadVar(&p);
-    }
+    size_t n = LoadLen(&p);
     p += n;
   }
   return MetaView(start, static_cast<size_t>(p - start));
@@ -262,12 +267,7 @@ char* MetaView::PutResp(char* out, bool resp3) const {
   size_t count = LoadVar(&p);
   out = resp3 ? protocol::PutHeader(out, '%', count) : protocol::PutHeader(out, '*', 2 * count);
   for (size_t i = 0; i < 2 * count; i++) {
-    size_t n = static_cast<uint8_t>(*p);
-    if (n < 0x80) {
-      p++;  // Nearly every length fits one varint byte.
-    } else {
-      n = LoadVar(&p);
-    }
+    size_t n = LoadLen(&p);
     out = protocol::PutBulk(out, std::string_view(p, n));
     p += n;
   }
