@@ -121,6 +121,6 @@ BENCH_ARGS ?=
 bench bench-quick: deps
 	@bash tools/bench/install-deps.sh
 	cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DGROUPD_TESTS=OFF
-	cmake --build $(BENCH_BUILD_DIR) -j$(JOBS) --target groupd loadgen
+	cmake --build $(BENCH_BUILD_DIR) -j$(JOBS) --target groupd loadgen table_bench
 	/usr/bin/python3 tools/bench/run.py --build-dir $(BENCH_BUILD_DIR) \
 	  $(if $(filter bench-quick,$@),--quick) $(BENCH_ARGS)

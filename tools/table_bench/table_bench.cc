@@ -1,0 +1,66 @@
+// Times KeyedTable on its own, without sockets: a shard-like set of tables (8 by default) takes
+// N keys between them ("key:%012d", a 38-byte tail, as a registration's meta), then looks up a
+// third of them at random. Prints nanoseconds per insert and per lookup, the final capacity and
+// bytes of slots per key, per repetition. Memory-bound figures: compare builds on one machine,
+// alternating runs (see docs/BENCHMARKS.md).
+//
+//   build/tools/table_bench/table_bench [KEYS] [TABLES] [REPS]     (default 2000000 8 3)
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "server/keyed_table.h"
+
+namespace {
+
+struct Value {  // The size of a RegEntry.
+  uint64_t a = 0, b = 0, c = 0;
+};
+
+double NsPer(std::chrono::steady_clock::duration d, size_t n) {
+  return std::chrono::duration<double, std::nano>(d).count() / static_cast<double>(n);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t keys_n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2000000;
+  const size_t tables_n = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 8;
+  const int reps = argc > 3 ? std::atoi(argv[3]) : 3;
+  if (keys_n == 0 || tables_n == 0) {
+    std::fprintf(stderr, "usage: table_bench [KEYS] [TABLES] [REPS]\n");
+    return 2;
+  }
+  std::vector<std::string> keys;
+  keys.reserve(keys_n);
+  for (size_t i = 0; i < keys_n; i++) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "key:%012zu", i);
+    keys.emplace_back(buf);
+  }
+  std::vector<size_t> probes(keys_n / 3);
+  std::mt19937_64 rng(1);
+  for (size_t& p : probes) p = rng() % keys_n;
+  const std::string tail(38, 'm');
+  for (int rep = 0; rep < reps; rep++) {
+    std::vector<groupd::KeyedTable<Value>> tables(tables_n);
+    auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < keys_n; i++) tables[i % tables_n].Insert(keys[i], Value{}, tail);
+    auto t1 = std::chrono::steady_clock::now();
+    size_t found = 0;
+    for (size_t p : probes) found += tables[p % tables_n].Find(keys[p]) != nullptr;
+    auto t2 = std::chrono::steady_clock::now();
+    size_t slots = 0;
+    for (const auto& t : tables) slots += t.capacity();
+    std::printf("insert %6.1f ns/key  lookup %6.1f ns/key  slots %zu (%.1f B/key)%s\n",
+                NsPer(t1 - t0, keys_n), NsPer(t2 - t1, probes.size()), slots,
+                8.0 * static_cast<double>(slots) / static_cast<double>(keys_n),
+                found == probes.size() ? "" : "  LOOKUPS FAILED");
+    if (found != probes.size()) return 1;
+  }
+  return 0;
+}
