@@ -35,7 +35,7 @@ enum class PeerFrameType : uint8_t {
   kReject = 4,         // Handshake refused: reason text. The sender closes the link.
   kClusters = 5,       // The named clusters the sender is connected to.
   kPeers = 6,          // Nodes the sender knows: name and peer address, for the full mesh.
-  kSnapshotBegin = 7,  // cluster
+  kSnapshotBegin = 7,  // cluster, [registrations that follow: a sizing hint]
   kSnapshotChunk = 8,  // cluster, entries
   kSnapshotEnd = 9,    // cluster
   kBatch = 10,         // A batch of changes made by the sender's processes, in order.

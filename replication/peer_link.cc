@@ -396,6 +396,7 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
   if (!s.began) {
     writer_.Begin(PeerFrameType::kSnapshotBegin);
     writer_.Str(s.cluster);
+    writer_.Var(cl->LocalRegistrations());  // How many registrations follow (a sizing hint).
     writer_.End();
     s.began = true;
   }

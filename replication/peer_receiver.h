@@ -57,6 +57,9 @@ class PeerReceiver {
   // Snapshots being received: one per cluster at most.
   size_t snapshots_in_progress() const { return receiving_.size(); }
 
+  // The most registrations per shard a snapshot's announced count makes room for at once.
+  static constexpr uint64_t kMaxReservePerShard = uint64_t{1} << 20;
+
  private:
   bool HandleClusters(protocol::PeerReader& r);
   bool HandleBatch(protocol::PeerReader& r);
@@ -79,6 +82,10 @@ class PeerReceiver {
   struct Receiving {
     uint32_t mark = 0;
     bool diff = false;
+    // Registrations per shard to make room for, one shard per chunk (so the rebuilds spread
+    // over loop turns as growth's would), and the next shard to do.
+    uint64_t reserve_per_shard = 0;
+    size_t next_reserve = 0;
   };
   std::map<std::string, Receiving, std::less<>> receiving_;
 };

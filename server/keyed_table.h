@@ -87,6 +87,14 @@ class KeyedTable {
     return {n->value(), true};
   }
 
+  // Makes room for n values in all, so that reaching n rebuilds the table once, now, rather than
+  // at each growth step on the way (a snapshot receiver told how many entries are coming).
+  // Never shrinks.
+  void Reserve(size_t n) {
+    if (n * 5 <= capacity_ * 4) return;
+    Rebuild(std::max<size_t>(8, (n * 5 + 3) / 4));
+  }
+
   // Removes key; returns its value.
   std::optional<T> Erase(std::string_view key) {
     std::optional<T> removed;

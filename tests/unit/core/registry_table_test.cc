@@ -195,6 +195,25 @@ TEST(RegistryTableTest, InsertingAnotherTablesSlotOrderKeepsProbesShort) {
   EXPECT_LT(worst, 1000u);
 }
 
+TEST(RegistryTableTest, ReserveMakesRoomSoReachingTheCountRebuildsNothing) {
+  RegistryTable t;
+  Insert(t, "before", 0);
+  t.Reserve(1000);
+  const uint64_t generation = t.generation();
+  const size_t capacity = t.capacity();
+  EXPECT_GE(capacity * 4, 1000u * 5);
+  EXPECT_LE(capacity, 1256u);  // Not more than 4/5 full calls for.
+  for (int i = 1; i < 1000; i++) Insert(t, "key:" + std::to_string(i), i);
+  EXPECT_EQ(t.generation(), generation);
+  EXPECT_EQ(t.capacity(), capacity);
+  EXPECT_NE(t.Find("before"), nullptr);
+  t.Reserve(10);  // Never shrinks.
+  EXPECT_EQ(t.capacity(), capacity);
+  Insert(t, "one more", 1000);  // Past the count it grows as usual.
+  EXPECT_GT(t.capacity(), capacity);
+  EXPECT_EQ(t.size(), 1001u);
+}
+
 TEST(RegistryTableTest, MovedTableOwnsTheEntries) {
   RegistryTable a;
   RegEntry* e = Insert(a, "k", 1).first;

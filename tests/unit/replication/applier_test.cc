@@ -2,6 +2,7 @@
 // events remote changes produce, idempotence of re-applied changes and snapshots, registry
 // conflicts with remote and local holders, and removal of a lost node's entries.
 #include "replication/applier.h"
+#include "replication/peer_receiver.h"
 
 #include <gtest/gtest.h>
 
@@ -291,6 +292,74 @@ TEST_F(ApplierTest, SnapshotWithChangedMetaEmitsTheUpdate) {
   EXPECT_EQ(evs[0].previous, (Meta{{"v", "1"}}));
   EXPECT_EQ(evs[1].type, "joined");
   EXPECT_EQ(evs[1].previous, (Meta{{"v", "1"}}));
+}
+
+// A snapshot's begin frame may say how many registrations follow; a receiver holding none of the
+// sender's makes room for them in each registry at once (older senders say nothing).
+TEST_F(ApplierTest, SnapshotBeginWithACountMakesRoomOnlyWhenNothingOfThePeerIsHeld) {
+  struct NoSender : PeerReceiver::Sender {
+    void PeerJoinedCluster(const std::string&) override {}
+  } sender;
+  LinkStats stats;
+  PeerReceiver receiver(server_, applier(), sender, stats);
+  receiver.set_node(n2_);
+  auto begin = [&](std::optional<uint64_t> count) {
+    std::string payload;
+    protocol::PeerWriter w(&payload);
+    w.Str("");  // The default cluster.
+    if (count) w.Var(*count);
+    return receiver.Handle(protocol::PeerFrameType::kSnapshotBegin, payload);
+  };
+  auto chunk = [&] {  // An empty chunk: each makes room in one more shard.
+    std::string payload;
+    protocol::PeerWriter w(&payload);
+    w.Str("");
+    return receiver.Handle(protocol::PeerFrameType::kSnapshotChunk, payload);
+  };
+  auto chunks = [&] {
+    for (const Shard& s : def().shards) {
+      (void)s;
+      if (!chunk()) return false;
+    }
+    return true;
+  };
+  auto min_capacity = [&] {
+    size_t c = SIZE_MAX;
+    for (const Shard& s : def().shards) c = std::min(c, s.registry.capacity());
+    return c;
+  };
+  const size_t shards = def().shards.size();
+  ASSERT_TRUE(begin(std::nullopt));
+  ASSERT_TRUE(chunks());
+  EXPECT_EQ(min_capacity(), 0u);  // No count: nothing reserved.
+  ASSERT_TRUE(begin(80000));
+  ASSERT_TRUE(chunk());  // One shard per chunk, so the rebuilds spread over loop turns.
+  EXPECT_GT(def().shards[0].registry.capacity(), 0u);
+  EXPECT_EQ(def().shards[1].registry.capacity(), 0u);
+  ASSERT_TRUE(chunks());
+  // Each registry takes its share without growing: 4/5 of its slots hold it.
+  EXPECT_GE(min_capacity() * 4, (80000 / shards + 1) * 5);
+  EXPECT_LT(min_capacity(), 2 * (80000 / shards + 1));
+  const uint64_t generation = def().shards[0].registry.generation();
+  // A count as large as a 64-bit varint holds is capped.
+  ASSERT_TRUE(begin(uint64_t{1} << 62));
+  ASSERT_TRUE(chunks());
+  for (const Shard& s : def().shards) {
+    EXPECT_LE(s.registry.capacity(), PeerReceiver::kMaxReservePerShard * 5 / 4 + 8);
+  }
+  // Holding one of the peer's entries: a diff, where most entries are already here.
+  applier().Register(n2_, def(), "held", "1.x@n2", 1, Meta{}, false, 0);
+  const size_t before = min_capacity();
+  ASSERT_TRUE(begin(uint64_t{1} << 22));
+  ASSERT_TRUE(chunks());
+  EXPECT_EQ(min_capacity(), before);
+  EXPECT_GT(def().shards[0].registry.generation(), generation);
+  // A count that does not parse is a malformed frame.
+  std::string bad;
+  protocol::PeerWriter w(&bad);
+  w.Str("");
+  bad.push_back(static_cast<char>(0x80));  // A varint cut short.
+  EXPECT_FALSE(receiver.Handle(protocol::PeerFrameType::kSnapshotBegin, bad));
 }
 
 TEST_F(ApplierTest, SnapshotOfANewEntryEmitsItsEvent) {
