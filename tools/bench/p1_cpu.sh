@@ -10,14 +10,8 @@
 set -euo pipefail
 groupd_bin=${1:-build-bench/server/groupd}
 n=${2:-200000}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tools/bench/workdir.sh
+source "$(dirname "$0")/workdir.sh"
 
 taskset -c 0 "$groupd_bin" --port 0 --ports-file "$work/ports" --loglevel off \
   --busy-poll-us 0 &
