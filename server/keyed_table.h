@@ -18,6 +18,23 @@
 
 namespace groupd {
 
+// Where KeyedTable seeds come from (see KeyedTable::Home): a random base per process, plus the
+// number of tables made before.
+namespace keyed_table_seeds {
+inline std::atomic<bool> fixed{false};
+inline std::atomic<uint64_t> base{0};
+inline std::atomic<uint64_t> count{0};
+}  // namespace keyed_table_seeds
+
+// Makes every table created from now on take its seed from `base` and the number of tables
+// created since this call, so that a run replays exactly: fuzz targets call it before each input.
+// The server never calls it.
+inline void FixKeyedTableSeeds(uint64_t base) {
+  keyed_table_seeds::base.store(base, std::memory_order_relaxed);
+  keyed_table_seeds::count.store(0, std::memory_order_relaxed);
+  keyed_table_seeds::fixed.store(true, std::memory_order_relaxed);
+}
+
 // A hash table from string keys to values of type T (a shard's registry entries, its groups).
 // Each value lives in one allocation together with its key and an optional tail of bytes the
 // value's type interprets (a registration's encoded meta): a RegEntry, a 16-byte key and a
@@ -283,9 +300,13 @@ class KeyedTable {
   }
   // A seed for a new table: random per process (std::random_device), distinct per table.
   static uint64_t NewSeed() {
-    static const uint64_t base = (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
-    static std::atomic<uint64_t> count{0};
-    return base + count.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ULL;
+    static const uint64_t random_base =
+        (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+    namespace seeds = keyed_table_seeds;
+    uint64_t base = seeds::fixed.load(std::memory_order_relaxed)
+                        ? seeds::base.load(std::memory_order_relaxed)
+                        : random_base;
+    return base + seeds::count.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ULL;
   }
   static size_t Next(size_t i, size_t capacity) { return i + 1 == capacity ? 0 : i + 1; }
   // Capacities go up in quarter steps between powers of two (8, 10, 12, 14, 16, 20, ...), so

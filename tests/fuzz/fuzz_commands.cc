@@ -346,6 +346,7 @@ class Harness {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  groupd::FixKeyedTableSeeds(0);  // Tables walk in the same order on every replay.
   static bool init = [] {
     spdlog::set_default_logger(spdlog::null_logger_st("fuzz"));
     spdlog::set_level(spdlog::level::off);

@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace groupd {
 namespace {
@@ -212,6 +213,21 @@ TEST(RegistryTableTest, ReserveMakesRoomSoReachingTheCountRebuildsNothing) {
   Insert(t, "one more", 1000);  // Past the count it grows as usual.
   EXPECT_GT(t.capacity(), capacity);
   EXPECT_EQ(t.size(), 1001u);
+}
+
+// Fuzz targets fix the seeds so that an input replays with the same slot order.
+TEST(RegistryTableTest, FixedSeedsGiveTheSameSlotOrderAgain) {
+  auto slot_order = [](uint64_t base) {
+    FixKeyedTableSeeds(base);
+    RegistryTable t;
+    for (int i = 0; i < 1000; i++) Insert(t, "key:" + std::to_string(i), i);
+    std::vector<std::string> order;
+    for (const auto& [key, e] : t) order.emplace_back(key);
+    return order;
+  };
+  std::vector<std::string> first = slot_order(7);
+  EXPECT_EQ(slot_order(7), first);
+  EXPECT_NE(slot_order(8), first);
 }
 
 TEST(RegistryTableTest, MovedTableOwnsTheEntries) {
