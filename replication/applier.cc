@@ -18,11 +18,10 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       // not, such as a local pid in a peer's frame, changes nothing here).
       if (held.node != node) return;
       if (mark != 0) held.snapshot_mark = mark;
-      MetaView old = held.meta();
-      if (from_snapshot && old == meta) return;  // Already held.
-      Meta previous(old);
+      if (from_snapshot && held.meta() == meta) return;  // Already held.
+      Meta previous;
       // A remote entry has no owner refs, so it may move.
-      RegEntry* now = shard.registry.ReplaceTail(&held, old.Encoded().size(), meta.Encoded());
+      RegEntry* now = ReplaceMeta(shard, &held, meta, &previous);
       server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, meta, previous,
                              Reason::kNone, now->time_us);
       return;

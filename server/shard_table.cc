@@ -13,15 +13,23 @@ void CountNode(Shard& shard, NodeId node, bool added) {
   }
 }
 
-// Copies a registration out of its node before the node goes.
-Registration TakeRegistration(RegEntry& e) {
-  Meta meta(e.meta());
-  return Registration{std::move(e), std::move(meta)};
-}
-
-void CountRemoved(Shard& shard, const Registration& removed) {
-  if (removed.entry.node == kLocalNode) shard.local_registrations--;
-  CountNode(shard, removed.entry.node, false);
+// Removes the registration under key if remove(entry) says so; returns it, its meta copied out
+// of the node before the node goes.
+template <typename Pred>
+std::optional<Registration> RemoveRegistrationIf(Shard& shard, std::string_view key,
+                                                 Pred&& remove) {
+  std::optional<Registration> removed;
+  shard.registry.EraseIf(key, [&](RegEntry& e) {
+    if (!remove(e)) return false;
+    Meta meta(e.meta());
+    removed.emplace(Registration{std::move(e), std::move(meta)});
+    return true;
+  });
+  if (removed) {
+    if (removed->entry.node == kLocalNode) shard.local_registrations--;
+    CountNode(shard, removed->entry.node, false);
+  }
+  return removed;
 }
 
 // Calls fn with each prefix of name that ends in '/' ("a/" and "a/b/" of "a/b/c").
@@ -40,9 +48,8 @@ RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, Me
   auto [held, created] = shard.registry.Insert(key, std::move(entry), meta.Encoded());
   if (!created) {
     if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};  // NOLINT(bugprone-use-after-move)
-    MetaView old = held->meta();
-    Meta previous(old);
-    held = shard.registry.ReplaceTail(held, old.Encoded().size(), meta.Encoded());
+    Meta previous;
+    held = ReplaceMeta(shard, held, meta, &previous);
     return {RegisterOutcome::kUpdated, std::move(previous), held};
   }
   if (node == kLocalNode) shard.local_registrations++;
@@ -50,25 +57,18 @@ RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, Me
   return {RegisterOutcome::kCreated, {}, held};
 }
 
+RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previous) {
+  MetaView old = entry->meta();
+  *previous = Meta(old);
+  return shard.registry.ReplaceTail(entry, old.Encoded().size(), meta.Encoded());
+}
+
 std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
-  std::optional<Registration> removed;
-  shard.registry.EraseIf(key, [&](RegEntry& e) {
-    if (e.pid != pid) return false;
-    removed.emplace(TakeRegistration(e));
-    return true;
-  });
-  if (removed) CountRemoved(shard, *removed);
-  return removed;
+  return RemoveRegistrationIf(shard, key, [&](const RegEntry& e) { return e.pid == pid; });
 }
 
 std::optional<Registration> RemoveRegistration(Shard& shard, std::string_view key) {
-  std::optional<Registration> removed;
-  shard.registry.EraseIf(key, [&](RegEntry& e) {
-    removed.emplace(TakeRegistration(e));
-    return true;
-  });
-  if (removed) CountRemoved(shard, *removed);
-  return removed;
+  return RemoveRegistrationIf(shard, key, [](const RegEntry&) { return true; });
 }
 
 const RegEntry* Lookup(const Shard& shard, std::string_view key) { return shard.registry.Find(key); }

@@ -93,6 +93,10 @@ inline RegisterResult Register(Shard& shard, std::string_view key, Registration&
   return Register(shard, key, std::move(r.entry), r.meta);
 }
 
+// Replaces the meta of a held entry, putting the old one in *previous. Returns the entry, which a
+// longer meta moves: holders of a pointer to it (its owner's ref) take up the result.
+RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previous);
+
 // Removes key if pid holds it; returns the removed registration.
 std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid);
 
