@@ -16,6 +16,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "protocol/varint.h"
+
 namespace groupd {
 
 // Where KeyedTable seeds come from (see KeyedTable::Home): a random base per process, plus the
@@ -40,8 +42,8 @@ inline void FixKeyedTableSeeds(uint64_t base) {
 // value's type interprets (a registration's encoded meta): a RegEntry, a 16-byte key and a
 // 4-pair meta take 79 bytes, where a node-based hash map and a meta block spend twice that. The
 // nodes are found through an open-addressed table of pointers: linear probing, at most 4/5 full
-// counting tombstones, growing in steps of an eighth to a quarter. Each slot carries 16 bits of the key's hash above the pointer, so a probe
-// rarely touches a node that is not the one sought.
+// counting tombstones, growing in steps of an eighth to a quarter. Each slot carries 16 bits of
+// the key's hash above the pointer, so a probe rarely touches a node that is not the one sought.
 //
 // Values never move in memory while held, except when ReplaceTail grows their tail, so pointers
 // to them (and KeyOf() views) stay valid until they are erased; and they never change slot
@@ -220,17 +222,9 @@ class KeyedTable {
 
     T* value() { return std::launder(reinterpret_cast<T*>(storage)); }
     std::string_view view() const {
-      const unsigned char* p = key_len;
-      size_t len = *p++;
-      if (len >= 0x80) {
-        len &= 0x7F;
-        for (int shift = 7;; shift += 7) {
-          unsigned char b = *p++;
-          len |= size_t{b & 0x7Fu} << shift;
-          if (b < 0x80) break;
-        }
-      }
-      return std::string_view(reinterpret_cast<const char*>(p), len);
+      const char* p = reinterpret_cast<const char*>(key_len);
+      size_t len = protocol::LoadVar(&p);
+      return std::string_view(p, len);
     }
     // Whether the key is k: one byte compared before the key's bytes when it is short.
     bool KeyIs(std::string_view k) const {
@@ -245,19 +239,11 @@ class KeyedTable {
     }
 
     static Node* Make(std::string_view key, T&& value, std::string_view tail) {
-      unsigned char len[5];
-      size_t len_bytes = 0;
-      for (size_t v = key.size();; v >>= 7) {
-        len[len_bytes++] = static_cast<unsigned char>((v & 0x7F) | (v >= 0x80 ? 0x80 : 0));
-        if (v < 0x80) break;
-      }
-      size_t size = sizeof(T) + len_bytes + key.size() + tail.size();
+      size_t size = sizeof(T) + protocol::VarLen(key.size()) + key.size() + tail.size();
       void* mem = std::malloc(std::max(size, sizeof(Node)));
       if (mem == nullptr) throw std::bad_alloc();
       Node* n = static_cast<Node*>(mem);
-      char* p = reinterpret_cast<char*>(n->key_len);
-      std::memcpy(p, len, len_bytes);
-      p += len_bytes;
+      char* p = protocol::PutVar(reinterpret_cast<char*>(n->key_len), key.size());
       if (!key.empty()) std::memcpy(p, key.data(), key.size());
       if (!tail.empty()) std::memcpy(p + key.size(), tail.data(), tail.size());
       new (n->storage) T(std::move(value));

@@ -1,6 +1,7 @@
 #include "server/meta.h"
 
 #include "protocol/resp_writer.h"
+#include "protocol/varint.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -12,23 +13,9 @@ namespace groupd {
 
 namespace {
 
-size_t VarLen(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    n++;
-  }
-  return n;
-}
-
-char* PutVar(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
+using protocol::LoadVar;
+using protocol::PutVar;
+using protocol::VarLen;
 
 // Reads a canonical varint from [*p, end); false if truncated, longer than 10 bytes or not
 // minimal (a trailing zero group), so one value has exactly one encoding.
@@ -46,16 +33,6 @@ bool GetVar(const char** p, const char* end, uint64_t* v) {
     }
   }
   return false;
-}
-
-// Decodes a varint known to be well formed (the block was validated or written by us).
-uint64_t LoadVar(const char** p) {
-  uint64_t out = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t b = static_cast<uint8_t>(*(*p)++);
-    out |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return out;
-  }
 }
 
 // Decodes a field or value length, which nearly always fits one varint byte.
