@@ -37,19 +37,31 @@ inline void FixKeyedTableSeeds(uint64_t base) {
   keyed_table_seeds::fixed.store(true, std::memory_order_relaxed);
 }
 
+// How a KeyedTable's capacity grows (see NextCapacity).
+enum class TableGrowth {
+  // Quarter steps between powers of two: slots cost at most 12.5 bytes per value, for tables
+  // whose bytes per value are a target (the registry); each value is rehashed about five times
+  // on the way to a large size.
+  kQuarterSteps,
+  // Doubling: up to 20 bytes of slots per value, each value rehashed once or twice; for tables
+  // whose values are large anyway (a group and its members) and whose growth sits on the path of
+  // bulk loads (a node creating a group per replicated GJOIN).
+  kDoubling,
+};
+
 // A hash table from string keys to values of type T (a shard's registry entries, its groups).
 // Each value lives in one allocation together with its key and an optional tail of bytes the
 // value's type interprets (a registration's encoded meta): a RegEntry, a 16-byte key and a
 // 4-pair meta take 79 bytes, where a node-based hash map and a meta block spend twice that. The
 // nodes are found through an open-addressed table of pointers: linear probing, at most 4/5 full
-// counting tombstones, growing in steps of an eighth to a quarter. Each slot carries 16 bits of
+// counting tombstones, growing as Growth says. Each slot carries 16 bits of
 // the key's hash above the pointer, so a probe rarely touches a node that is not the one sought.
 //
 // Values never move in memory while held, except when ReplaceTail grows their tail, so pointers
 // to them (and KeyOf() views) stay valid until they are erased; and they never change slot
 // except when the table is rebuilt (growth, or purging tombstones), which bumps generation(), so
 // a walk over slots spread across loop turns sees every value that stays. Not thread-safe.
-template <typename T>
+template <typename T, TableGrowth Growth = TableGrowth::kQuarterSteps>
 class KeyedTable {
  public:
   KeyedTable() : seed_(NewSeed()) {}
@@ -295,10 +307,14 @@ class KeyedTable {
     return base + seeds::count.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ULL;
   }
   static size_t Next(size_t i, size_t capacity) { return i + 1 == capacity ? 0 : i + 1; }
-  // Capacities go up in quarter steps between powers of two (8, 10, 12, 14, 16, 20, ...), so
-  // slots cost at most 8 / (4/5 / 5/4) = 12.5 bytes per value where doubling costs up to 21.3;
-  // each step rehashes the table, about three times the rehashing doubling does in all.
-  static size_t NextCapacity(size_t c) { return c + std::bit_floor(c) / 4; }
+  // A table grows when it would be more than 4/5 full. Quarter steps (8, 10, 12, 14, 16, 20, ...)
+  // leave it at least 4/5 / 5/4 = 16/25 full, so slots cost 10 to 12.5 bytes per value, where
+  // doubling leaves it 2/5 full (10 to 20 bytes); but growing by 1/7 to 1/4 each time rehashes
+  // each value about five times on the way to a large size, where doubling rehashes it once or
+  // twice.
+  static size_t NextCapacity(size_t c) {
+    return Growth == TableGrowth::kDoubling ? 2 * c : c + std::bit_floor(c) / 4;
+  }
   static Node* NodeOf(uint64_t slot) { return reinterpret_cast<Node*>(slot & kPtrMask); }
   static bool Used(uint64_t slot) { return slot > kTombstone; }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/groupd_process.h"
@@ -254,6 +255,29 @@ TEST_F(MalformedInputTest, PipelineSentOneByteAtATimeGetsEveryReplyInOrder) {
   std::vector<std::string> expected;
   const std::string pipeline = Pipeline100(&expected);
   for (char ch : pipeline) ASSERT_TRUE(c.Send(std::string_view(&ch, 1)));
+  for (size_t i = 0; i < expected.size(); i++) {
+    auto reply = c.ReadReply();
+    ASSERT_TRUE(reply) << "reply " << i << " missing";
+    EXPECT_EQ(reply->ToString(), expected[i]) << "reply " << i;
+  }
+  EXPECT_TRUE(c.NothingArrives(50ms));
+}
+
+// Pieces of varied sizes, each given time to arrive in a read of its own, so that every read
+// ends somewhere else inside a command: in a header, a length, a bulk, between two commands, and
+// the parser carries each partial command into the next read.
+TEST_F(MalformedInputTest, PipelineSentInPiecesOfVariedSizesGetsEveryReplyInOrder) {
+  RawClient c;
+  ASSERT_TRUE(c.Connect(server_.port()));
+  std::vector<std::string> expected;
+  const std::string pipeline = Pipeline100(&expected);
+  const size_t sizes[] = {1, 2, 3, 5, 8, 13, 21, 34, 55};
+  for (size_t pos = 0, k = 0; pos < pipeline.size(); k++) {
+    size_t n = std::min(sizes[k % std::size(sizes)], pipeline.size() - pos);
+    ASSERT_TRUE(c.Send(std::string_view(pipeline).substr(pos, n)));
+    pos += n;
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+  }
   for (size_t i = 0; i < expected.size(); i++) {
     auto reply = c.ReadReply();
     ASSERT_TRUE(reply) << "reply " << i << " missing";

@@ -193,6 +193,24 @@ TEST_F(RedisCompatTest, RequirepassGatesCommandsAndAppliesUnauthenticatedLimits)
   EXPECT_EQ(hello.Command({"ECHO", large}).str, large);
 }
 
+// A command that logs the client in or out changes the limits the next one is parsed under, even
+// within one read: in one write, the command after AUTH gets the normal limits, and the command
+// after RESET the unauthenticated ones (a parser that ran ahead of execution would get this
+// wrong).
+TEST_F(RedisCompatTest, TheCommandAfterAuthOrResetInOnePipelineGetsTheNewLimits) {
+  StartServer({"--requirepass", "secret"});
+  std::string join_13 = "*13\r\n$5\r\nGJOIN\r\n$1\r\ng\r\n$4\r\nMETA\r\n";
+  for (int i = 0; i < 10; i++) join_13 += "$2\r\nm" + std::to_string(i) + "\r\n";
+  RawClient c;
+  Open(c);
+  EXPECT_EQ(Exchange(c, "*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n" + join_13 + "PING\r\n"),
+            "+OK\r\n+OK\r\n+PONG\r\n");
+  std::string received;
+  ASSERT_TRUE(c.Send("*1\r\n$5\r\nRESET\r\n" + join_13));
+  EXPECT_TRUE(c.ReadUntilClosed(&received));
+  EXPECT_EQ(received, "+RESET\r\n-ERR Protocol error: unauthenticated multibulk length\r\n");
+}
+
 TEST_F(RedisCompatTest, QueryBufferLimitClosesTheConnectionWithoutReply) {
   StartServer();
   RawClient admin, c;

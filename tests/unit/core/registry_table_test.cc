@@ -8,7 +8,10 @@
 #include <random>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
+
+#include "server/shard_table.h"
 
 namespace groupd {
 namespace {
@@ -194,6 +197,32 @@ TEST(RegistryTableTest, InsertingAnotherTablesSlotOrderKeepsProbesShort) {
   // gives thousands.
   EXPECT_LT(total / n, 8u);
   EXPECT_LT(worst, 1000u);
+}
+
+// The capacities a table goes through while n keys are inserted, and every key still found.
+template <TableGrowth G>
+std::vector<size_t> CapacitiesWhileInserting(int n) {
+  KeyedTable<int, G> t;
+  std::vector<size_t> seen;
+  for (int i = 0; i < n; i++) {
+    t.Insert("k" + std::to_string(i), int{i});
+    if (seen.empty() || seen.back() != t.capacity()) seen.push_back(t.capacity());
+    // Never more than 4/5 full.
+    EXPECT_LE(t.size() * 5, t.capacity() * 4) << i;
+  }
+  for (int i = 0; i < n; i++) EXPECT_EQ(*t.Find("k" + std::to_string(i)), i);
+  return seen;
+}
+
+// The registry grows in quarter steps (slots are a fifth of its bytes per entry); the groups
+// double (their rebuilds were most of the cost of creating groups in bulk).
+TEST(RegistryTableTest, GrowthIsQuarterStepsOrDoublingAsTheTableAsks) {
+  EXPECT_EQ(CapacitiesWhileInserting<TableGrowth::kQuarterSteps>(60),
+            (std::vector<size_t>{8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80}));
+  EXPECT_EQ(CapacitiesWhileInserting<TableGrowth::kDoubling>(60),
+            (std::vector<size_t>{8, 16, 32, 64, 128}));
+  static_assert(std::is_same_v<GroupTable, KeyedTable<Group, TableGrowth::kDoubling>>);
+  static_assert(std::is_same_v<RegistryTable, KeyedTable<RegEntry, TableGrowth::kQuarterSteps>>);
 }
 
 TEST(RegistryTableTest, ReserveMakesRoomSoReachingTheCountRebuildsNothing) {
