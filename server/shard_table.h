@@ -9,10 +9,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include <absl/container/btree_map.h>
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include "server/member_map.h"
 #include "server/meta.h"
 #include "server/pid.h"
 #include "server/registry_table.h"
@@ -29,13 +29,15 @@ struct Member {
 };
 
 struct Group {
-  // Ordered by pid so replies are deterministic and a pid's membership is found in O(log n).
-  // A B-tree keeps members in arrays of nodes (about 45 bytes each where a red-black tree node
-  // takes 80), and walks them in order with few cache misses. Insertions and erasures move
-  // members, so no Member* is kept across a change to its group.
-  absl::btree_map<Pid, Member, PidLess> members;
-  size_t local_count = 0;
+  // Ordered by pid so replies are deterministic and a pid's membership is found in O(log n): a
+  // B-tree from the second member on (it keeps members in arrays of nodes, about 45 bytes each
+  // where a red-black tree node takes 80, and walks them in order with few cache misses), and
+  // the first member inline, since most groups have one. Insertions and erasures move members,
+  // so no Member* is kept across a change to its group.
+  [[no_unique_address]] MemberMap<Member> members;
+  uint32_t local_count = 0;  // Kept in members' tail padding (no_unique_address).
 };
+static_assert(sizeof(Group) == 32, "a group and a name of up to 15 bytes fill a 48-byte node");
 
 // A shard's groups by name (see KeyedTable): one allocation per group holds it and its name, and
 // a group never moves while it has members, so owner refs and the prefix index point at it. The
