@@ -1,5 +1,7 @@
 #include "protocol/peer_frame.h"
 
+#include "protocol/varint.h"
+
 namespace groupd::protocol {
 
 namespace {
@@ -59,11 +61,8 @@ void PeerWriter::U64(uint64_t v) {
 }
 
 void PeerWriter::Var(uint64_t v) {
-  while (v >= 0x80) {
-    out_->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out_->push_back(static_cast<char>(v));
+  char buf[10];
+  out_->append(buf, PutVar(buf, v) - buf);
 }
 
 bool PeerReader::Need(size_t n) {
@@ -95,14 +94,14 @@ uint64_t PeerReader::U64() {
 
 uint64_t PeerReader::Var() {
   uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (!Need(1)) return 0;
-    uint8_t b = static_cast<uint8_t>(in_[pos_++]);
-    v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return v;
+  const char* p = in_.data() + pos_;
+  // Truncated, or more than 10 bytes: not a valid 64-bit varint.
+  if (!ok_ || !GetVar(&p, in_.data() + in_.size(), &v)) {
+    ok_ = false;
+    return 0;
   }
-  ok_ = false;  // More than 10 bytes: not a valid 64-bit varint.
-  return 0;
+  pos_ = static_cast<size_t>(p - in_.data());
+  return v;
 }
 
 std::string_view PeerReader::Str() {

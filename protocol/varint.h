@@ -28,6 +28,25 @@ inline char* PutVar(char* p, uint64_t v) {
   return p;
 }
 
+// Decodes the varint in [*p, end) into *v and moves *p past it; false, with *p unchanged, when it
+// is truncated or longer than 10 bytes. A non-minimal encoding (a trailing zero group) is read
+// like the minimal one; callers that need one encoding per value compare the bytes taken with
+// VarLen(*v).
+inline bool GetVar(const char** p, const char* end, uint64_t* v) {
+  uint64_t out = 0;
+  const char* q = *p;
+  for (int shift = 0; shift < 64 && q < end; shift += 7) {
+    uint8_t b = static_cast<uint8_t>(*q++);
+    out |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) {
+      *p = q;
+      *v = out;
+      return true;
+    }
+  }
+  return false;
+}
+
 // Decodes the varint at *p and moves *p past it. REQUIRES: a well-formed varint (bytes this
 // process wrote or checked).
 inline uint64_t LoadVar(const char** p) {

@@ -138,12 +138,11 @@ void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegE
 void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
                          std::string_view pid, Reason reason) {
   Shard& shard = cl.ShardFor(key);
-  const RegEntry* held = Lookup(shard, key);
-  if (held == nullptr || held->pid != pid || held->node != node) {
+  auto removed = groupd::Unregister(shard, key, pid, node);
+  if (!removed) {
     RemoveShadow(shard, key, pid);  // A withdrawn claim that was never visible here.
     return;
   }
-  auto removed = RemoveRegistration(shard, key);
   server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, removed->meta,
                          std::nullopt, reason, removed->entry.time_us);
   Promote(cl, key);

@@ -19,19 +19,11 @@ using protocol::VarLen;
 
 // Reads a canonical varint from [*p, end); false if truncated, longer than 10 bytes or not
 // minimal (a trailing zero group), so one value has exactly one encoding.
-bool GetVar(const char** p, const char* end, uint64_t* v) {
-  uint64_t out = 0;
-  const char* q = *p;
-  for (int shift = 0; shift < 64 && q < end; shift += 7) {
-    uint8_t b = static_cast<uint8_t>(*q++);
-    out |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) {
-      if (b == 0 && shift > 0) return false;
-      *p = q;
-      *v = out;
-      return true;
-    }
-  }
+bool GetCanonicalVar(const char** p, const char* end, uint64_t* v) {
+  const char* start = *p;
+  if (!protocol::GetVar(p, end, v)) return false;
+  if (static_cast<size_t>(*p - start) == VarLen(*v)) return true;
+  *p = start;
   return false;
 }
 
@@ -189,12 +181,12 @@ size_t Meta::Decode(std::string_view in, Meta* out) {
   const char* p = in.data();
   const char* end = p + in.size();
   uint64_t count;
-  if (!GetVar(&p, end, &count)) return 0;
+  if (!GetCanonicalVar(&p, end, &count)) return 0;
   // Each pair takes at least two bytes, which bounds count before walking it.
   if (count > static_cast<uint64_t>(end - p) / 2) return 0;
   for (uint64_t i = 0; i < 2 * count; i++) {
     uint64_t n;
-    if (!GetVar(&p, end, &n) || n > static_cast<uint64_t>(end - p)) return 0;
+    if (!GetCanonicalVar(&p, end, &n) || n > static_cast<uint64_t>(end - p)) return 0;
     p += n;
   }
   size_t used = static_cast<size_t>(p - in.data());

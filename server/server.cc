@@ -282,7 +282,7 @@ void Server::DropOwnedRef(Owner& owner, ClusterState& cl, uint32_t slot) {
 
 bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
                              Reason reason) {
-  auto removed = Unregister(cl.ShardFor(key), key, owner.pid);
+  auto removed = Unregister(cl.ShardFor(key), key, owner.pid, kLocalNode);
   if (!removed) return false;
   DropOwnedRef(owner, cl, removed->entry.owned_slot);
   EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, removed->meta,

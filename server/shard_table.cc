@@ -63,8 +63,10 @@ RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previo
   return shard.registry.ReplaceTail(entry, old.Encoded().size(), meta.Encoded());
 }
 
-std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid) {
-  return RemoveRegistrationIf(shard, key, [&](const RegEntry& e) { return e.pid == pid; });
+std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid,
+                                       NodeId node) {
+  return RemoveRegistrationIf(shard, key,
+                              [&](const RegEntry& e) { return e.pid == pid && e.node == node; });
 }
 
 std::optional<Registration> RemoveRegistration(Shard& shard, std::string_view key) {

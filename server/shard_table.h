@@ -101,8 +101,9 @@ inline RegisterResult Register(Shard& shard, std::string_view key, Registration&
 // longer meta moves: holders of a pointer to it (its owner's ref) take up the result.
 RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previous);
 
-// Removes key if pid holds it; returns the removed registration.
-std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid);
+// Removes key if pid, a process of node, holds it; returns the removed registration.
+std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid,
+                                       NodeId node);
 
 // Removes key whoever holds it (used when a conflict or node loss evicts an entry).
 std::optional<Registration> RemoveRegistration(Shard& shard, std::string_view key);

@@ -119,20 +119,35 @@ TEST(ShardRegistryTest, RegisterByAnotherPidIsTakenAndChangesNothing) {
 TEST(ShardRegistryTest, UnregisterByNonHolderFailsAndKeepsEntry) {
   Shard shard;
   Register(shard, "k", Entry("p1"));
-  EXPECT_FALSE(Unregister(shard, "k", "p2").has_value());
+  EXPECT_FALSE(Unregister(shard, "k", "p2", kLocalNode).has_value());
   EXPECT_NE(Lookup(shard, "k"), nullptr);
   EXPECT_EQ(shard.local_registrations, 1u);
 }
 
+// A peer withdrawing its process's claim removes it only if the entry is that node's: the same pid
+// text held for another node stays.
+TEST(ShardRegistryTest, UnregisterChecksTheNodeAsWellAsThePid) {
+  Shard shard;
+  Register(shard, "k", Entry("p1", {}, kRemoteNode));
+  EXPECT_FALSE(Unregister(shard, "k", "p1", kRemoteNode + 1).has_value());
+  EXPECT_FALSE(Unregister(shard, "k", "p1", kLocalNode).has_value());
+  ASSERT_NE(Lookup(shard, "k"), nullptr);
+  auto removed = Unregister(shard, "k", "p1", kRemoteNode);
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_EQ(removed->entry.node, kRemoteNode);
+  EXPECT_EQ(Lookup(shard, "k"), nullptr);
+  EXPECT_EQ(NodeEntries(shard, kRemoteNode), 0u);
+}
+
 TEST(ShardRegistryTest, UnregisterOfMissingKeyFails) {
   Shard shard;
-  EXPECT_FALSE(Unregister(shard, "nope", "p1").has_value());
+  EXPECT_FALSE(Unregister(shard, "nope", "p1", kLocalNode).has_value());
 }
 
 TEST(ShardRegistryTest, UnregisterByHolderReturnsRemovedEntry) {
   Shard shard;
   Register(shard, "k", Entry("p1", {{"a", "1"}}));
-  auto removed = Unregister(shard, "k", "p1");
+  auto removed = Unregister(shard, "k", "p1", kLocalNode);
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(removed->entry.pid, "p1");
   EXPECT_EQ(removed->meta, (Meta{{"a", "1"}}));
