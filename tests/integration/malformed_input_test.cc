@@ -249,18 +249,23 @@ std::string Pipeline100(std::vector<std::string>* expected) {
   return out;
 }
 
-TEST_F(MalformedInputTest, PipelineSentOneByteAtATimeGetsEveryReplyInOrder) {
-  RawClient c;
-  ASSERT_TRUE(c.Connect(server_.port()));
-  std::vector<std::string> expected;
-  const std::string pipeline = Pipeline100(&expected);
-  for (char ch : pipeline) ASSERT_TRUE(c.Send(std::string_view(&ch, 1)));
+// Reads one reply per expected entry, each equal to it, and then nothing more.
+void ExpectRepliesInOrder(RawClient& c, const std::vector<std::string>& expected) {
   for (size_t i = 0; i < expected.size(); i++) {
     auto reply = c.ReadReply();
     ASSERT_TRUE(reply) << "reply " << i << " missing";
     EXPECT_EQ(reply->ToString(), expected[i]) << "reply " << i;
   }
   EXPECT_TRUE(c.NothingArrives(50ms));
+}
+
+TEST_F(MalformedInputTest, PipelineSentOneByteAtATimeGetsEveryReplyInOrder) {
+  RawClient c;
+  ASSERT_TRUE(c.Connect(server_.port()));
+  std::vector<std::string> expected;
+  const std::string pipeline = Pipeline100(&expected);
+  for (char ch : pipeline) ASSERT_TRUE(c.Send(std::string_view(&ch, 1)));
+  ExpectRepliesInOrder(c, expected);
 }
 
 // Pieces of varied sizes, each given time to arrive in a read of its own, so that every read
@@ -278,12 +283,7 @@ TEST_F(MalformedInputTest, PipelineSentInPiecesOfVariedSizesGetsEveryReplyInOrde
     pos += n;
     std::this_thread::sleep_for(std::chrono::microseconds(300));
   }
-  for (size_t i = 0; i < expected.size(); i++) {
-    auto reply = c.ReadReply();
-    ASSERT_TRUE(reply) << "reply " << i << " missing";
-    EXPECT_EQ(reply->ToString(), expected[i]) << "reply " << i;
-  }
-  EXPECT_TRUE(c.NothingArrives(50ms));
+  ExpectRepliesInOrder(c, expected);
 }
 
 TEST_F(MalformedInputTest, ThousandCommandPipelineInOneWriteGetsEveryReplyInOrder) {
