@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <malloc.h>
 #include <memory>
 #include <new>
 #include <optional>
@@ -162,11 +163,13 @@ class KeyedTable {
   static const char* TailOf(const T& value) { return NodeOfValue(value)->tail(); }
 
   // Replaces the tail of a held value, whose current tail takes old_size bytes: in place when
-  // the new one is no longer, else by moving the value to a new node (in the same slot). Returns
-  // the value's address, which callers holding pointers to it must take up.
+  // the new one fits the node's allocation (which may hold more than the current tail: a longer
+  // one written before, or the allocator's size class), else by moving the value to a new node
+  // (in the same slot). Returns the value's address, which callers holding pointers to it must
+  // take up.
   T* ReplaceTail(T* value, size_t old_size, std::string_view tail) {
     Node* n = NodeOfValue(*value);
-    if (tail.size() <= old_size) {
+    if (tail.size() <= old_size || tail.size() <= n->TailRoom()) {
       if (!tail.empty()) std::memcpy(n->tail(), tail.data(), tail.size());
       return value;
     }
@@ -248,6 +251,10 @@ class KeyedTable {
     char* tail() {
       std::string_view k = view();
       return const_cast<char*>(k.data() + k.size());
+    }
+    // The bytes the allocation holds from tail() on.
+    size_t TailRoom() {
+      return malloc_usable_size(this) - static_cast<size_t>(tail() - reinterpret_cast<char*>(this));
     }
 
     static Node* Make(std::string_view key, T&& value, std::string_view tail) {

@@ -95,6 +95,13 @@ TEST(RegistryTableTest, ReplaceTailRewritesInPlaceOrMovesTheEntryToTheSameSlot) 
   EXPECT_EQ(moved->meta().Encoded(), longer);
   EXPECT_EQ(t.generation(), generation);  // Same slot: walks in progress stay valid.
   EXPECT_EQ(t.size(), 100u);
+  // Shrinking and growing back within what the node's allocation holds stays in place: a meta
+  // that alternates between two lengths does not move its entry on every change.
+  EXPECT_EQ(t.ReplaceTail(moved, moved->meta().Encoded().size(), shorter), moved);
+  EXPECT_EQ(moved->meta(), (Meta{{"t", "x"}}));
+  EXPECT_EQ(t.ReplaceTail(moved, moved->meta().Encoded().size(), longer), moved);
+  EXPECT_EQ(moved->meta().Encoded(), longer);
+  EXPECT_EQ(t.Find("key:50"), moved);
   for (int i = 0; i < 100; i++) EXPECT_NE(t.Find("key:" + std::to_string(i)), nullptr);
 }
 
