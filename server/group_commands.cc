@@ -95,7 +95,11 @@ void GMembersCommand(CommandContext& ctx) {
   // Whole members, framed straight into the buffer: one resize per run of members instead of
   // a dozen appends per member.
   const bool resp3 = w.resp3();
-  for (const auto& [name, g] : groups) {
+  for (const auto& selected : groups) {
+    // Not a structured binding: the lambdas capture the name, which clang before 16 refuses
+    // for a binding (make fuzz builds with Debian 12's clang 14).
+    const std::string_view name = selected.first;
+    const Group* g = selected.second;
     const size_t name_room = opts.withkeys ? name.size() + protocol::kMaxFrameOverhead : 0;
     w.PutEach(
         g->members.begin(), g->members.end(),

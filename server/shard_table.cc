@@ -98,8 +98,11 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
 }
 
 JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member) {
-  auto [g, created] = shard.groups.Insert(group, Group{});
-  if (created) {
+  // Not a structured binding: the lambda below captures the group, which clang before 16
+  // refuses for a binding (make fuzz builds with Debian 12's clang 14).
+  std::pair<Group*, bool> inserted = shard.groups.Insert(group, Group{});
+  Group* g = inserted.first;
+  if (inserted.second) {
     ForEachPrefix(group, [&](std::string_view prefix) {
       auto it = shard.prefixes.find(prefix);
       if (it == shard.prefixes.end()) it = shard.prefixes.try_emplace(std::string(prefix)).first;
@@ -161,11 +164,12 @@ bool PrefixIndexInStep(const Shard& shard) {
     listed += groups.size();
   }
   size_t expected = 0;
-  for (auto&& [name, g] : shard.groups) {
+  for (auto&& entry : shard.groups) {
+    const Group* g = &entry.second;  // Not a binding: captured below (see Join).
     bool ok = true;
-    ForEachPrefix(name, [&](std::string_view prefix) {
+    ForEachPrefix(entry.first, [&](std::string_view prefix) {
       auto it = shard.prefixes.find(prefix);
-      ok = ok && it != shard.prefixes.end() && it->second.contains(&g);
+      ok = ok && it != shard.prefixes.end() && it->second.contains(g);
       expected++;
     });
     if (!ok) return false;
