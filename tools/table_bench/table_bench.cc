@@ -2,7 +2,8 @@
 // N keys between them ("key:%012d", a 38-byte tail, as a registration's meta), then looks up a
 // third of them at random. Prints nanoseconds per insert and per lookup, the final capacity and
 // bytes of slots per key, per repetition. Memory-bound figures: compare builds on one machine,
-// alternating runs (see docs/BENCHMARKS.md).
+// alternating runs (see docs/BENCHMARKS.md). A last pass times each insert on its own and prints
+// the longest: the loop stall of the largest growth step (a table is rebuilt in one go).
 //
 //   build/tools/table_bench/table_bench [KEYS] [TABLES] [REPS]     (default 2000000 8 3)
 #include <chrono>
@@ -62,5 +63,19 @@ int main(int argc, char** argv) {
                 found == probes.size() ? "" : "  LOOKUPS FAILED");
     if (found != probes.size()) return 1;
   }
+  std::vector<groupd::KeyedTable<Value>> tables(tables_n);
+  std::chrono::steady_clock::duration longest{};
+  size_t longest_at = 0;
+  for (size_t i = 0; i < keys_n; i++) {
+    auto t0 = std::chrono::steady_clock::now();
+    tables[i % tables_n].Insert(keys[i], Value{}, tail);
+    auto d = std::chrono::steady_clock::now() - t0;
+    if (d > longest) {
+      longest = d;
+      longest_at = i;
+    }
+  }
+  std::printf("longest insert %.1f ms (key %zu of %zu)\n", NsPer(longest, 1) / 1e6, longest_at,
+              keys_n);
   return 0;
 }
