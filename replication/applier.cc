@@ -11,7 +11,11 @@ namespace groupd::replication {
 void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
                        int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
   Shard& shard = cl.ShardFor(key);
-  if (RegEntry* found = shard.registry.Find(key)) {
+  // A new key (most of a snapshot or a heal) is stored in the one probe that finds it absent.
+  RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us};
+  entry.snapshot_mark = mark;
+  auto [found, created] = AddRegistration(shard, key, std::move(entry), meta);
+  if (!created) {
     RegEntry& held = *found;
     if (held.pid == pid) {
       // A peer may change only its own node's processes (a pid names its node; one that does
@@ -36,10 +40,7 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       // at its own node, the claim becomes visible; if the claim's node sees the holder, it
       // evicts its process and the claim is withdrawn.
       GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
-      Registration claim{{.pid = Intern(pid), .node = node, .time_us = time_us},
-                         std::move(meta)};
-      claim.entry.snapshot_mark = mark;
-      AddShadow(shard, key, std::move(claim));
+      AddShadow(shard, key, Registration{std::move(entry), std::move(meta)});  // NOLINT(bugprone-use-after-move)
       return;
     }
     GD_LOG_VERBOSE("registry conflict on '{}': {} wins over {}", key, pid, held.pid);
@@ -59,9 +60,8 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       AddShadow(shard, key, std::move(*removed));
     }
   }
-  RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us};
-  entry.snapshot_mark = mark;
-  groupd::Register(shard, key, std::move(entry), meta);
+  // Won a conflict: the holder is gone, and entry, left alone above, goes in now.
+  if (!created) AddRegistration(shard, key, std::move(entry), meta);  // NOLINT(bugprone-use-after-move)
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, meta, std::nullopt,
                          Reason::kNone, time_us);
 }

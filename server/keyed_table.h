@@ -55,8 +55,8 @@ enum class TableGrowth {
 // value's type interprets (a registration's encoded meta): a RegEntry, a 16-byte key and a
 // 4-pair meta take 79 bytes, where a node-based hash map and a meta block spend twice that. The
 // nodes are found through an open-addressed table of pointers: linear probing, at most 4/5 full
-// counting tombstones, growing as Growth says. Each slot carries 16 bits of
-// the key's hash above the pointer, so a probe rarely touches a node that is not the one sought.
+// counting tombstones, growing as Growth says. Each slot carries 16 bits of the key's hash above
+// the pointer, so a probe rarely touches a node that is not the one sought.
 //
 // Values never move in memory while held, except when ReplaceTail grows their tail, so pointers
 // to them (and KeyOf() views) stay valid until they are erased; and they never change slot

@@ -86,7 +86,9 @@ class MemberMap {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  iterator begin() { return InTree() ? iterator(tree_.begin()) : iterator(size_ ? &one_ : nullptr); }
+  iterator begin() {
+    return InTree() ? iterator(tree_.begin()) : iterator(size_ ? &one_ : nullptr);
+  }
   iterator end() { return InTree() ? iterator(tree_.end()) : iterator(nullptr); }
   const_iterator begin() const { return const_cast<MemberMap*>(this)->begin(); }
   const_iterator end() const { return const_cast<MemberMap*>(this)->end(); }
@@ -95,7 +97,9 @@ class MemberMap {
     if (InTree()) return iterator(tree_.find(pid));
     return iterator(size_ == 1 && one_.first.view() == pid ? &one_ : nullptr);
   }
-  const_iterator find(std::string_view pid) const { return const_cast<MemberMap*>(this)->find(pid); }
+  const_iterator find(std::string_view pid) const {
+    return const_cast<MemberMap*>(this)->find(pid);
+  }
   bool contains(std::string_view pid) const { return find(pid) != end(); }
 
   // The first member whose pid is not less than pid.
@@ -116,11 +120,13 @@ class MemberMap {
     }
     if (size_ == 1) {
       if (one_.first.view() == pid.view()) return {iterator(&one_), false};
-      // A second member: both go into a tree.
-      value_type first = std::move(one_);
+      // A second member: both go into a tree. The inline member's storage is the tree's, so
+      // it moves out first (its key too: const only while it is a member).
+      Pid first_pid = std::move(const_cast<Pid&>(one_.first));
+      V first_value = std::move(one_.second);
       one_.~value_type();
       new (&tree_) Tree();
-      tree_.emplace(first.first, std::move(first.second));
+      tree_.emplace(std::move(first_pid), std::move(first_value));
     }
     auto [it, inserted] = tree_.emplace(pid, std::move(value));
     if (inserted) size_++;

@@ -42,19 +42,25 @@ void ForEachPrefix(std::string_view name, Fn&& fn) {
 
 }  // namespace
 
-RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, MetaView meta) {
+std::pair<RegEntry*, bool> AddRegistration(Shard& shard, std::string_view key, RegEntry&& entry,
+                                           MetaView meta) {
   const NodeId node = entry.node;
-  // Insert leaves entry alone when the key is held, so it is still ours to compare and use.
-  auto [held, created] = shard.registry.Insert(key, std::move(entry), meta.Encoded());
-  if (!created) {
-    if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};  // NOLINT(bugprone-use-after-move)
-    Meta previous;
-    held = ReplaceMeta(shard, held, meta, &previous);
-    return {RegisterOutcome::kUpdated, std::move(previous), held};
+  auto added = shard.registry.Insert(key, std::move(entry), meta.Encoded());
+  if (added.second) {
+    if (node == kLocalNode) shard.local_registrations++;
+    CountNode(shard, node, true);
   }
-  if (node == kLocalNode) shard.local_registrations++;
-  CountNode(shard, node, true);
-  return {RegisterOutcome::kCreated, {}, held};
+  return added;
+}
+
+RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, MetaView meta) {
+  // AddRegistration leaves entry alone when the key is held, so it is still ours to compare.
+  auto [held, created] = AddRegistration(shard, key, std::move(entry), meta);
+  if (created) return {RegisterOutcome::kCreated, {}, held};
+  if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};  // NOLINT(bugprone-use-after-move)
+  Meta previous;
+  held = ReplaceMeta(shard, held, meta, &previous);
+  return {RegisterOutcome::kUpdated, std::move(previous), held};
 }
 
 RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previous) {

@@ -97,6 +97,12 @@ inline RegisterResult Register(Shard& shard, std::string_view key, Registration&
   return Register(shard, key, std::move(r.entry), r.meta);
 }
 
+// Stores entry under key with meta unless the key is held; returns the entry held under key and
+// whether it is the new one. entry is moved from only when stored. Register's first step, for a
+// caller that decides itself what a held key means (the Applier).
+std::pair<RegEntry*, bool> AddRegistration(Shard& shard, std::string_view key, RegEntry&& entry,
+                                           MetaView meta);
+
 // Replaces the meta of a held entry, putting the old one in *previous. Returns the entry, which a
 // longer meta moves: holders of a pointer to it (its owner's ref) take up the result.
 RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previous);
