@@ -221,6 +221,22 @@ class Redis(Server):
         raise RuntimeError("redis-server would not start: %s" % last)
 
 
+class NullServer(Server):
+    """`loadgen null`: answers +OK to every request and does nothing else (null_server.cc). Run
+    with Redis's command and tool, its rate is what any server could reach on this machine."""
+
+    kind = "null"
+
+    def __init__(self, sup, loadgen_binary, name, cpu=None):
+        proc = sup.spawn([loadgen_binary, "null", "--listen", "0"], cpu=cpu, name=name,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._holder = Holder(sup, proc)
+        super().__init__(sup, proc, int(self._holder.line(30).split()[1]))
+
+    def stop(self):
+        self._holder.release()
+
+
 class Loadgen:
     """Runs the C++ load generator (tools/loadgen) on the client core."""
 

@@ -103,17 +103,24 @@ def markdown(res):
         out.append("## Server CPU per operation in the throughput runs (µs, median over runs)\n")
         out.append("Throughput compares the servers only while the load tool has CPU to spare; "
                    "where the tool's core is (nearly) saturated, the server CPU time per "
-                   "operation (from /proc) is the comparison that holds.\n")
-        out.append("| measurement | P | groupd µs/op | Redis µs/op | Redis/groupd | "
-                   "tool core busy (groupd run / Redis run) |")
-        out.append("|---|---|---|---|---|---|")
+                   "operation (from /proc) is the comparison that holds. The no-work server "
+                   "(`loadgen null`: frames each request and answers +OK) gets Redis's command "
+                   "from the same tool: its rate over Redis's is the ceiling, the highest "
+                   "ratio any server could show on this machine.\n")
+        out.append("| measurement | P | groupd µs/op | Redis µs/op | no-work µs/op | Redis/groupd | "
+                   "ceiling (no-work/Redis ops/s) | tool core busy (groupd / Redis / no-work) |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for t in tp:
             if "cpu_ratio" not in t:
                 continue
-            out.append("| %s | %d | %.2f | %.2f | %.2f× | %.0f%% / %.0f%% |" % (
+            null = t.get("null")
+            out.append("| %s | %d | %.2f | %.2f | %s | %.2f× | %s | %.0f%% / %.0f%% / %s |" % (
                 t["label"], t["pipeline"], t["groupd"]["server_cpu_us_per_op"],
-                t["redis"]["server_cpu_us_per_op"], t["cpu_ratio"],
-                100 * t["groupd"]["tool_cpu_share"], 100 * t["redis"]["tool_cpu_share"]))
+                t["redis"]["server_cpu_us_per_op"],
+                "%.2f" % null["server_cpu_us_per_op"] if null else "—", t["cpu_ratio"],
+                "%.2f×" % t["ceiling"] if "ceiling" in t else "—",
+                100 * t["groupd"]["tool_cpu_share"], 100 * t["redis"]["tool_cpu_share"],
+                "%.0f%%" % (100 * null["tool_cpu_share"]) if null else "—"))
         out.append("")
 
     ins = res.get("instructions", [])
@@ -267,6 +274,13 @@ def chart(res, path):
     ax.set_title("groupd vs Redis 7 (green: target met, red: missed, grey: no target)")
     for yi, v in zip(y, vals):
         ax.text(v, yi, " %.2f×" % v, va="center", fontsize=7)
+    # Where a no-work server was measured too, a black tick marks the ceiling: the highest
+    # ratio any server reaches against Redis on this machine with that tool.
+    ceil = [(yi, r["ceiling"]) for yi, r in zip(y, rows) if r.get("ceiling")]
+    if ceil:
+        ax.scatter([c for _, c in ceil], [yi for yi, _ in ceil], marker="|", s=120,
+                   color="black", zorder=3, label="ceiling (no-work server / Redis)")
+        ax.legend(fontsize=7, loc="lower right")
 
     ax = axes[1]
     names, g50, g99, r50, r99 = [], [], [], [], []

@@ -27,7 +27,7 @@ import traceback
 sys.dont_write_bytecode = True  # No __pycache__ in the source tree.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from procs import Groupd, Loadgen, Redis, Supervisor  # noqa: E402
+from procs import Groupd, Loadgen, NullServer, Redis, Supervisor  # noqa: E402
 from resp import Resp, RespError  # noqa: E402
 import report  # noqa: E402
 import snapshot_latency  # noqa: E402
@@ -172,37 +172,44 @@ class Bench:
             time.sleep(0.05)
         raise RuntimeError("groupd did not return to %d entries" % baseline)
 
-    def row(self, section, name, groupd, redis, unit, ratio, target, met, note=""):
+    def row(self, section, name, groupd, redis, unit, ratio, target, met, note="",
+            ceiling=None):
         self.rows.append({"section": section, "name": name, "groupd": groupd, "redis": redis,
                           "unit": unit, "ratio": ratio, "target": target, "met": met,
-                          "note": note})
+                          "note": note, "ceiling": ceiling})
 
     # --- sections ---------------------------------------------------------------------------
 
     def run_throughput_pair(self, entry, g_run, r_run, fixups, servers):
-        """Runs groupd and Redis alternately, reps times each at both pipeline depths.
+        """Runs groupd, Redis and the no-work server in turn, reps times each at both pipeline
+        depths. r_run(P, port) sends Redis's command to port: Redis's, or the no-work server's,
+        whose rate (same tool, same command) is the most any server could show on this machine,
+        so ceiling = no-work / Redis is the highest ratio within reach.
 
         Besides ops/s, each run records the CPU time the server and the load tool spent on it:
         a tool whose core is saturated measures itself, not the server, and the server's CPU
         time per operation is then the figure that compares the servers."""
+        runners = {"groupd": g_run,
+                   "redis": lambda P: r_run(P, servers["redis"].port),
+                   "null": lambda P: r_run(P, servers["null"].port)}
         for pipeline in (1, 16):
-            runs = {"groupd": [], "redis": []}
+            runs = {who: [] for who in runners}
             for rep in range(self.p.reps):
-                order = ("groupd", "redis") if rep % 2 == 0 else ("redis", "groupd")
-                for who in order:
+                order = ("groupd", "redis", "null")
+                for who in (order if rep % 2 == 0 else order[::-1]):
                     server_cpu0 = servers[who].cpu_seconds()
                     tool_cpu0 = children_cpu_seconds()
                     t0 = time.monotonic()
-                    res = (g_run if who == "groupd" else r_run)(pipeline)
+                    res = runners[who](pipeline)
                     wall = time.monotonic() - t0
                     res["server_cpu_us_per_op"] = \
                         (servers[who].cpu_seconds() - server_cpu0) * 1e6 / res["ops"]
                     res["tool_cpu_share"] = (children_cpu_seconds() - tool_cpu0) / wall
                     runs[who].append(res)
-                    fixups[who]()
+                    fixups.get(who, lambda: None)()
             item = dict(entry)
             item["pipeline"] = pipeline
-            for who in ("groupd", "redis"):
+            for who in runners:
                 ops = [x["ops_per_sec"] for x in runs[who]]
                 item[who] = summary(ops, p50_ms=median([x["p50_ms"] for x in runs[who]]),
                                     p99_ms=median([x["p99_ms"] for x in runs[who]]),
@@ -214,24 +221,27 @@ class Bench:
                                  item["groupd"]["server_cpu_us_per_op"])
             ratio = item["groupd"]["median"] / item["redis"]["median"]
             item["ratio"] = ratio
+            item["ceiling"] = item["null"]["median"] / item["redis"]["median"]
             item["met"] = ratio >= item["target"]
             self.results["throughput"].append(item)
             label = "%s, P%d" % (item["label"], pipeline)
-            note = ""
+            notes = ["a no-work server reaches %.2f×" % item["ceiling"]]
             if item["groupd"]["errors"]:
-                note = "%d -TAKEN replies counted as completed" % item["groupd"]["errors"]
+                notes.append("%d -TAKEN replies counted as completed" % item["groupd"]["errors"])
             self.row("Throughput (ops/s, groupd/Redis)", label, item["groupd"], item["redis"],
-                     "ops/s", ratio, "≥ %.1f×" % item["target"], item["met"], note)
-            self.log("  %-58s groupd %9.0f  redis %9.0f  ratio %.2f  (server CPU/op ratio %.2f, "
-                     "tool core %.0f%% / %.0f%%)" %
+                     "ops/s", ratio, "≥ %.1f×" % item["target"], item["met"], "; ".join(notes),
+                     ceiling=item["ceiling"])
+            self.log("  %-58s groupd %9.0f  redis %9.0f  ratio %.2f  ceiling %.2f  (server "
+                     "CPU/op ratio %.2f, tool core %.0f%% / %.0f%%)" %
                      (label, item["groupd"]["median"], item["redis"]["median"], ratio,
-                      item["cpu_ratio"], 100 * item["groupd"]["tool_cpu_share"],
+                      item["ceiling"], item["cpu_ratio"], 100 * item["groupd"]["tool_cpu_share"],
                       100 * item["redis"]["tool_cpu_share"]))
 
     def section_throughput(self):
         p = self.p
         g = self.groupd("tp-groupd")
         r = self.redis("tp-redis")
+        null = NullServer(self.sup, self.args.loadgen, "tp-null", cpu=self.server_cpu)
         # Fixtures: a 10-member group (10 connections, one membership each), a RESP3 member
         # that takes dispatches, and their Redis twins.
         self.lg.hold(["-p", str(g.port), "-c", "10", "-n", "1", "--", "GJOIN", "bench/g10"] +
@@ -251,7 +261,6 @@ class Bench:
         redis_fixture()
         g_base = g.dbsize()
         fix_g = lambda: self.settle_groupd(g, g_base)  # noqa: E731
-        nop = lambda: None  # noqa: E731
         n = p.n
         lg_bench = self.loadgen_bench
         rb = self.redis_benchmark
@@ -261,19 +270,19 @@ class Bench:
               "target": 1.3, "tool": "loadgen (redis-benchmark shape: -r 1M)",
               "groupd_cmd": "GREG k:{R} META <54 B>", "redis_cmd": "SET k:{R} <54 B> NX"},
              lambda P: lg_bench(g.port, ["GREG", "k:{R}"] + META_ARGS, P, n[P]),
-             lambda P: lg_bench(r.port, ["SET", "k:{R}", META_JSON, "NX"], P, n[P]),
+             lambda P, port: lg_bench(port, ["SET", "k:{R}", META_JSON, "NX"], P, n[P]),
              {"groupd": fix_g, "redis": redis_fixture}),
             ({"id": "greg_new", "label": "GREG new key per connection vs SET NX",
               "target": 1.3, "tool": "loadgen (disjoint keys)",
               "groupd_cmd": "GREG n:{c}:{i} META <54 B>", "redis_cmd": "SET n:{c}:{i} <54 B> NX"},
              lambda P: lg_bench(g.port, ["GREG", "n:{c}:{i}"] + META_ARGS, P, n[P]),
-             lambda P: lg_bench(r.port, ["SET", "n:{c}:{i}", META_JSON, "NX"], P, n[P]),
+             lambda P, port: lg_bench(port, ["SET", "n:{c}:{i}", META_JSON, "NX"], P, n[P]),
              {"groupd": fix_g, "redis": redis_fixture}),
             ({"id": "gjoin", "label": "GJOIN vs HSET", "target": 1.3, "tool": "redis-benchmark",
               "groupd_cmd": "GJOIN group:__rand_int__ META <54 B>",
               "redis_cmd": "HSET group:__rand_int__ pid:__rand_int__ <54 B>"},
              lambda P: rb(g.port, ["GJOIN", "group:__rand_int__"] + META_ARGS, P, n[P]),
-             lambda P: rb(r.port, ["HSET", "group:__rand_int__", "pid:__rand_int__", META_JSON],
+             lambda P, port: rb(port, ["HSET", "group:__rand_int__", "pid:__rand_int__", META_JSON],
                           P, n[P]),
              {"groupd": fix_g, "redis": redis_fixture}),
             # Not redis-benchmark: it decodes every reply into hiredis objects, and at 111 frames
@@ -283,25 +292,26 @@ class Bench:
               "target": 1.0, "tool": "loadgen (redis-benchmark saturates decoding replies)",
               "groupd_cmd": "GMEMBERS bench/g10", "redis_cmd": "HGETALL bench:h10"},
              lambda P: lg_bench(g.port, ["GMEMBERS", "bench/g10"], P, n[P]),
-             lambda P: lg_bench(r.port, ["HGETALL", "bench:h10"], P, n[P]),
-             {"groupd": nop, "redis": nop}),
+             lambda P, port: lg_bench(port, ["HGETALL", "bench:h10"], P, n[P]),
+             {}),
             ({"id": "gdispatch1", "label": "GDISPATCH to 1 member vs PUBLISH to 1 subscriber",
               "target": 1.0, "tool": "redis-benchmark",
               "groupd_cmd": "GDISPATCH bench/d1 <33 B>", "redis_cmd": "PUBLISH bench:d1 <33 B>"},
              lambda P: rb(g.port, ["GDISPATCH", "bench/d1", DISPATCH_MSG], P, n[P]),
-             lambda P: rb(r.port, ["PUBLISH", "bench:d1", DISPATCH_MSG], P, n[P]),
-             {"groupd": nop, "redis": nop}),
+             lambda P, port: rb(port, ["PUBLISH", "bench:d1", DISPATCH_MSG], P, n[P]),
+             {}),
             ({"id": "ping", "label": "PING vs PING", "target": 1.0, "tool": "redis-benchmark",
               "groupd_cmd": "PING", "redis_cmd": "PING"},
              lambda P: rb(g.port, ["PING"], P, n[P]),
-             lambda P: rb(r.port, ["PING"], P, n[P]),
-             {"groupd": nop, "redis": nop}),
+             lambda P, port: rb(port, ["PING"], P, n[P]),
+             {}),
         ]
         only = self.args.only_case
         for entry, g_run, r_run, fix in cases:
             if only and entry["id"] not in only:
                 continue
-            self.run_throughput_pair(entry, g_run, r_run, fix, {"groupd": g, "redis": r})
+            self.run_throughput_pair(entry, g_run, r_run, fix,
+                                     {"groupd": g, "redis": r, "null": null})
 
     def section_memory(self):
         """Bytes per entry (used_memory delta / entries), then GLOOKUP vs GET on that state."""
@@ -336,10 +346,10 @@ class Bench:
         def rb(port, cmd, P):
             return self.redis_benchmark(port, cmd, P, p.n[P], keyspace=n)
 
-        nop = lambda: None  # noqa: E731
+        null = NullServer(self.sup, self.args.loadgen, "mem-null", cpu=self.server_cpu)
         self.run_throughput_pair(entry, lambda P: rb(g.port, ["GLOOKUP", "key:__rand_int__"], P),
-                                 lambda P: rb(r.port, ["GET", "key:__rand_int__"], P),
-                                 {"groupd": nop, "redis": nop}, {"groupd": g, "redis": r})
+                                 lambda P, port: rb(port, ["GET", "key:__rand_int__"], P),
+                                 {}, {"groupd": g, "redis": r, "null": null})
         self.sup.stop_all()
 
         # Memberships: 100 connections (processes) each join the same groups, 1M memberships

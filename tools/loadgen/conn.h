@@ -15,6 +15,13 @@ namespace groupd::loadgen {
 // orchestrator and the load generator can compare timestamps.
 int64_t NowNs();
 
+// Makes a socket non-blocking with TCP_NODELAY.
+void SetNonBlocking(int fd);
+// Binds host:port (0 picks a port) and listens. Returns the socket, or -1 with errno set.
+int ListenTcp(const std::string& host, int port);
+// The port a bound socket has.
+int LocalPort(int fd);
+
 // One client socket with an output queue and an input buffer, for a single-threaded epoll loop.
 // Owns its file descriptor. Not thread-safe.
 class Conn {
@@ -27,6 +34,8 @@ class Conn {
   // Connects (blocking; loopback connects at once), then makes the socket non-blocking with
   // TCP_NODELAY. Returns false and sets *error on failure.
   bool Connect(const std::string& host, int port, std::string* error);
+  // Takes an accepted socket (the null server's side of a connection); makes it non-blocking.
+  void Adopt(int fd);
   int fd() const { return fd_; }
 
   // Bytes appended here are sent by Flush().
@@ -37,7 +46,7 @@ class Conn {
 
   // Reads what the socket holds. False on EOF or a socket error.
   bool Fill();
-  // Takes the next complete reply from the input. False when none is complete yet, or when the
+  // Takes the next complete reply (or request: RESP frames either) from the input. False when none is complete yet, or when the
   // input is malformed (then malformed() is true).
   bool NextReply(ScanResult* r);
   bool malformed() const { return malformed_; }

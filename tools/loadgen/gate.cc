@@ -31,12 +31,6 @@ namespace {
 
 constexpr size_t kPipeCap = 4 << 20;
 
-void SetNonBlocking(int fd) {
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
 // One direction of a relayed connection.
 struct Pipe {
   int from = -1, to = -1;
@@ -99,20 +93,12 @@ bool Pump(Pipe& p) {
 }  // namespace
 
 int RunGate(const Options& o) {
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(o.listen_port));
-  inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr);
-  if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(lfd, 64) != 0) {
+  int lfd = ListenTcp(o.host, o.listen_port);
+  if (lfd < 0) {
     fprintf(stderr, "loadgen gate: cannot listen: %s\n", strerror(errno));
     return 1;
   }
-  socklen_t alen = sizeof(addr);
-  getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &alen);
-  printf("listening %d\n", ntohs(addr.sin_port));
+  printf("listening %d\n", LocalPort(lfd));
   fflush(stdout);
 
   Poller poller;

@@ -1,8 +1,9 @@
 // loadgen: the load generator behind `make bench` (tools/bench/run.py). It does what
 // redis-benchmark cannot express: keys unique per connection, connections that hold what they
 // registered, a change seen by a monitor on another node, one event fanned out to a thousand
-// subscribers, and a partition that heals. Plain sockets, epoll, raw RESP; every mode prints one
-// JSON object on stdout (gate prints lines, see gate.cc). See docs/BENCHMARKS.md.
+// subscribers, a partition that heals, and a server that does no work (the machine's ceiling).
+// Plain sockets, epoll, raw RESP; every mode prints one JSON object on stdout (gate and null
+// print lines, see gate.cc and null_server.cc). See docs/BENCHMARKS.md.
 
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,8 @@ modes:
            --monitor-setup) must see one frame per operation; -n samples
   fanout   --subs subscribers (--sub-setup) and one publisher sending -n operations
   gate     relay --listen PORT -> --upstream PORT that holds connections until "open" on stdin
+  null     a server on --listen PORT (0: any) that answers +OK to every request and does
+           nothing else: the ceiling any server reaches on this machine; ends when stdin closes
 
 options:
   -h HOST            server address (default 127.0.0.1)
@@ -43,7 +46,7 @@ options:
   --subs N           fanout subscribers
   --warmup N         latency: samples discarded first (default 100)
   --hold             load/bench: hold the connections until stdin closes
-  --listen P, --upstream P   gate ports
+  --listen P, --upstream P   gate ports (--listen: null too)
   --seed N, --timeout SECONDS
 
 placeholders in COMMAND ARGS: {c} connection index, {i} operation index on its connection,
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
   for (; i < argc; ++i) o.words.push_back(argv[i]);
 
   if (o.mode == "gate") return groupd::loadgen::RunGate(o);
+  if (o.mode == "null") return groupd::loadgen::RunNull(o);
   if (o.port <= 0) {
     fprintf(stderr, "loadgen: -p PORT is required\n");
     return 2;

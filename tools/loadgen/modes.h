@@ -15,7 +15,7 @@ struct Options {
   int port = 0;
   int monitor_port = 0;   // latency: the node whose monitor sees the change.
   int upstream_port = 0;  // gate
-  int listen_port = 0;    // gate
+  int listen_port = 0;    // gate, null (0 picks a port)
   int conns = 1;
   int pipeline = 1;
   uint64_t requests = 0;  // bench: total operations (0: use duration).
@@ -40,5 +40,6 @@ int RunLoad(const Options& o, const CommandTemplate& t);
 int RunLatency(const Options& o, const CommandTemplate& t);
 int RunFanout(const Options& o, const CommandTemplate& t);
 int RunGate(const Options& o);
+int RunNull(const Options& o);
 
 }  // namespace groupd::loadgen
