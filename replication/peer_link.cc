@@ -412,18 +412,12 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
   while (budget > 0 && s.shard < cl->shards.size()) {
     Shard& shard = cl->shards[s.shard];
     if (!s.registry_done) {
-      // Walk the registry slot by slot; entries keep their slot until the table is rebuilt,
-      // so the cursor survives changes between chunks unless the generation moved on.
       const RegistryTable& reg = shard.registry;
-      if (s.generation != reg.generation()) {
-        s.generation = reg.generation();
-        s.slot = 0;
-      }
       // Empty slots cost a little too: at most a few per entry of budget.
       size_t scan = 8 * budget + 64;
-      // The capacity is fixed while the generation holds.
-      for (; budget > 0 && scan > 0 && s.slot < reg.capacity(); s.slot++, scan--) {
-        const RegEntry* e = reg.EntryAt(s.slot);
+      for (; budget > 0 && scan > 0 && reg.Seek(s.reg_walk); scan--) {
+        const RegEntry* e = reg.At(s.reg_walk);
+        RegistryTable::Advance(s.reg_walk);
         if (e == nullptr || e->node != kLocalNode) continue;
         writer_.U8('r');
         writer_.Str(RegistryTable::KeyOf(*e));
@@ -432,22 +426,15 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
         WriteMeta(writer_, e->meta());
         spend();
       }
-      if (s.slot < reg.capacity()) break;  // Budget spent inside the registry part.
+      if (reg.Seek(s.reg_walk)) break;  // Budget or scan spent inside the registry part.
       s.registry_done = true;
-      s.slot = 0;
-      s.generation = UINT64_MAX;
     }
     // Groups slot by slot in the same way. Inside a group, members (ordered by pid) resume from
     // the member cursor, as long as the slot still holds the group the cursor was taken in.
     const GroupTable& groups = shard.groups;
-    if (s.generation != groups.generation()) {
-      s.generation = groups.generation();
-      s.slot = 0;
-      s.group_cursor.clear();
-    }
     bool spent = false;
-    for (size_t scan = 8 * budget + 64; !spent && scan > 0 && s.slot < groups.capacity(); scan--) {
-      const Group* g = groups.EntryAt(s.slot);
+    for (size_t scan = 8 * budget + 64; !spent && scan > 0 && groups.Seek(s.group_walk); scan--) {
+      const Group* g = groups.At(s.group_walk);
       if (g != nullptr && g->local_count > 0) {
         std::string_view name = GroupTable::KeyOf(*g);
         auto mit = name == s.group_cursor ? g->members.lower_bound(s.member_cursor)
@@ -469,15 +456,15 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
         }
       }
       if (!spent) {
-        s.slot++;
+        GroupTable::Advance(s.group_walk);
         s.group_cursor.clear();
       }
     }
-    if (s.slot < groups.capacity()) break;  // Budget or scan spent inside the groups part.
+    if (spent || groups.Seek(s.group_walk)) break;  // Budget or scan spent inside the groups part.
     s.shard++;
     s.registry_done = false;
-    s.slot = 0;
-    s.generation = UINT64_MAX;
+    s.reg_walk = {};
+    s.group_walk = {};
   }
   writer_.End();
   if (s.shard >= cl->shards.size()) {

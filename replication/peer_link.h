@@ -78,13 +78,12 @@ class PeerLink : private PeerReceiver::Sender {
     std::string cluster;
     size_t shard = 0;
     bool began = false;
-    // Cursor of the registry part, then of the groups part: the next slot, valid while the
-    // table keeps its generation (a rebuild restarts that part; entries sent twice are
-    // harmless).
-    size_t slot = 0;
-    uint64_t generation = UINT64_MAX;
+    // Walks of the shard's registry, then of its groups. A walk spread over chunks sees every
+    // entry that stays (KeyedTable::Seek); entries sent twice are harmless.
+    RegistryTable::Cursor reg_walk;
+    GroupTable::Cursor group_walk;
     bool registry_done = false;
-    // Inside the group at `slot`: its name and the next pid to send; "" for its start.
+    // Inside the group at group_walk: its name and the next pid to send; "" for its start.
     std::string group_cursor;
     std::string member_cursor;
   };

@@ -38,6 +38,10 @@ inline void FixKeyedTableSeeds(uint64_t base) {
   keyed_table_seeds::fixed.store(true, std::memory_order_relaxed);
 }
 
+// Every slot array of every KeyedTable gets a serial from here, so a walk cursor (which names its
+// array by serial) never matches an array it was not taken in.
+inline std::atomic<uint64_t> keyed_table_serials{1};
+
 // How a KeyedTable's capacity grows (see NextCapacity).
 enum class TableGrowth {
   // Quarter steps between powers of two: slots cost at most 12.5 bytes per value, for tables
@@ -58,10 +62,16 @@ enum class TableGrowth {
 // counting tombstones, growing as Growth says. Each slot carries 16 bits of the key's hash above
 // the pointer, so a probe rarely touches a node that is not the one sought.
 //
+// Rebuilding (growth, or purging tombstones) is incremental, like Redis's dict: the old slot
+// array stays beside the new one while each Insert moves a few of its slots over (and Rehash()
+// more, from the server's cron), so no single command pays for rehashing a large table (one
+// of 1.25M values took 160 ms). Meanwhile lookups probe the new array, then the old. Tables of
+// under kIncrementalFrom slots rebuild at once.
+//
 // Values never move in memory while held, except when ReplaceTail grows their tail, so pointers
-// to them (and KeyOf() views) stay valid until they are erased; and they never change slot
-// except when the table is rebuilt (growth, or purging tombstones), which bumps generation(), so
-// a walk over slots spread across loop turns sees every value that stays. Not thread-safe.
+// to them (and KeyOf() views) stay valid until they are erased. A walk (Cursor, Seek, At) may be
+// spread across loop turns and changes: it sees every value held from its start to its end at
+// least once (see Seek). Not thread-safe.
 template <typename T, TableGrowth Growth = TableGrowth::kQuarterSteps>
 class KeyedTable {
  public:
@@ -69,32 +79,31 @@ class KeyedTable {
   KeyedTable(const KeyedTable&) = delete;
   KeyedTable& operator=(const KeyedTable&) = delete;
   KeyedTable(KeyedTable&& other) noexcept
-      : slots_(std::move(other.slots_)),
-        capacity_(std::exchange(other.capacity_, 0)),
-        size_(std::exchange(other.size_, 0)),
-        tombstones_(std::exchange(other.tombstones_, 0)),
-        generation_(other.generation_ + 1),
-        seed_(other.seed_) {}
+      : cur_(std::move(other.cur_)),
+        old_(std::move(other.old_)),
+        migrated_(std::exchange(other.migrated_, 0)),
+        seed_(other.seed_) {
+    other.cur_ = Slots{};
+    other.old_ = Slots{};
+  }
   KeyedTable& operator=(KeyedTable&& other) noexcept {
     if (this != &other) {
       Clear();
       seed_ = other.seed_;
-      slots_ = std::move(other.slots_);
-      capacity_ = std::exchange(other.capacity_, 0);
-      size_ = std::exchange(other.size_, 0);
-      tombstones_ = std::exchange(other.tombstones_, 0);
-      generation_ = std::max(generation_, other.generation_) + 1;
+      cur_ = std::exchange(other.cur_, Slots{});
+      old_ = std::exchange(other.old_, Slots{});
+      migrated_ = std::exchange(other.migrated_, 0);
     }
     return *this;
   }
   ~KeyedTable() { Clear(); }
 
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  size_t size() const { return cur_.live + old_.live; }
+  bool empty() const { return size() == 0; }
 
   T* Find(std::string_view key) {
-    size_t i = FindSlot(key, Hash(key));
-    return i == capacity_ ? nullptr : NodeOf(slots_[i])->value();
+    Loc l = FindSlot(key, Hash(key));
+    return l ? NodeOf(l.a->s[l.i])->value() : nullptr;
   }
   const T* Find(std::string_view key) const { return const_cast<KeyedTable*>(this)->Find(key); }
 
@@ -104,18 +113,15 @@ class KeyedTable {
   // take two).
   std::pair<T*, bool> Insert(std::string_view key, T&& value, std::string_view tail = {}) {
     uint64_t h = Hash(key);
-    if (size_t i = FindSlot(key, h); i != capacity_) return {NodeOf(slots_[i])->value(), false};
-    if ((size_ + tombstones_ + 1) * 5 > capacity_ * 4) {
-      // Grow a step when live values fill 3/5 of the slots, else purge tombstones in place.
-      bool grow = (size_ + 1) * 5 > capacity_ * 3;
-      Rebuild(capacity_ == 0 ? 8 : grow ? NextCapacity(capacity_) : capacity_);
+    if (Loc l = FindSlot(key, h)) return {NodeOf(l.a->s[l.i])->value(), false};
+    if (rehashing()) Rehash(kRehashStepSlots);
+    if ((cur_.live + cur_.tombstones + 1) * 5 > cur_.cap * 4) {
+      // Grow a step when live values fill 3/5 of the slots, else purge tombstones.
+      bool grow = (size() + 1) * 5 > cur_.cap * 3;
+      Rebuild(cur_.cap == 0 ? 8 : grow ? NextCapacity(cur_.cap) : cur_.cap);
     }
     Node* n = Node::Make(key, std::move(value), tail);
-    size_t i = Home(h, seed_, capacity_);
-    while (Used(slots_[i])) i = Next(i, capacity_);
-    if (slots_[i] == kTombstone) tombstones_--;
-    slots_[i] = (h & ~kPtrMask) | reinterpret_cast<uint64_t>(n);
-    size_++;
+    Place(cur_, h, reinterpret_cast<uint64_t>(n));
     return {n->value(), true};
   }
 
@@ -123,7 +129,7 @@ class KeyedTable {
   // at each growth step on the way (a snapshot receiver told how many entries are coming).
   // Never shrinks.
   void Reserve(size_t n) {
-    if (n * 5 <= capacity_ * 4) return;
+    if (n * 5 <= cur_.cap * 4) return;
     Rebuild(std::max<size_t>(8, (n * 5 + 3) / 4));
   }
 
@@ -139,22 +145,24 @@ class KeyedTable {
 
   // Calls take(value) with the value held under key, if any, while the value and its tail are
   // still in place; erases it when take returns true (take moves out what it keeps). One hash
-  // and probe where Find then Erase would take two. Returns whether it erased.
+  // and probe where Find then Erase would take two. Returns whether it erased. Never moves a
+  // value to another slot, so erasing while iterating is safe.
   template <typename Take>
   bool EraseIf(std::string_view key, Take&& take) {
-    size_t i = FindSlot(key, Hash(key));
-    if (i == capacity_) return false;
-    Node* n = NodeOf(slots_[i]);
+    Loc l = FindSlot(key, Hash(key));
+    if (!l) return false;
+    Slots& a = *l.a;
+    Node* n = NodeOf(a.s[l.i]);
     if (!take(*n->value())) return false;
     Node::Free(n);
-    size_--;
+    a.live--;
     // A tombstone keeps later nodes of the probe run reachable without moving them. When the
     // next slot is empty no run passes through this one, and the slot can be emptied outright.
-    if (slots_[Next(i, capacity_)] == 0) {
-      slots_[i] = 0;
+    if (a.s[Next(l.i, a.cap)] == 0) {
+      a.s[l.i] = 0;
     } else {
-      slots_[i] = kTombstone;
-      tombstones_++;
+      a.s[l.i] = kTombstone;
+      a.tombstones++;
     }
     return true;
   }
@@ -175,9 +183,9 @@ class KeyedTable {
     }
     std::string_view key = n->view();
     uint64_t h = Hash(key);
-    size_t i = FindSlot(key, h);
+    Loc l = FindSlot(key, h);
     Node* moved = Node::Make(key, std::move(*value), tail);
-    slots_[i] = (h & ~kPtrMask) | reinterpret_cast<uint64_t>(moved);
+    l.a->s[l.i] = (h & ~kPtrMask) | reinterpret_cast<uint64_t>(moved);
     Node::Free(n);
     return moved->value();
   }
@@ -187,45 +195,125 @@ class KeyedTable {
     return NodeOfValue(value)->view();
   }
 
-  // Slots, for walks spread over several loop turns: slot i in [0, capacity()) holds a value or
-  // nullptr. A walk is valid while generation() is unchanged; a walk that sees it change starts
-  // over.
-  size_t capacity() const { return capacity_; }
-  uint64_t generation() const { return generation_; }
+  // Old slots moved per Insert during a rebuild: about 200 values, some 10-20 us at worst (each
+  // a likely cache miss). Bigger steps cost fewer calls per value moved (16-slot steps made a
+  // million inserts 50% slower than one rebuild, 256-slot steps 12%), and the old array is empty
+  // within capacity/256 inserts, long before the new one fills: a quarter step leaves room for
+  // capacity/9 more values, a purge for capacity/5.
+  static constexpr size_t kRehashStepSlots = 256;
+
+  // Whether an incremental rebuild is under way (two slot arrays).
+  bool rehashing() const { return old_.cap != 0; }
+  // Moves up to max_slots slots of the old array into the new one; returns whether the rebuild
+  // still has slots to move. The server's cron calls it so a table left alone finishes anyway.
+  bool Rehash(size_t max_slots) {
+    if (!rehashing()) return false;
+    // Stop just past an empty slot: then no probe run of the old array that starts before
+    // migrated_ reaches past it, so a key whose old home is below migrated_ is not in the old
+    // array (FindSlot skips probing it). Runs at most 4/5 full are a few slots long.
+    size_t end = std::min(old_.cap, migrated_ + max_slots);
+    while (end < old_.cap && old_.s[end - 1] != 0) end++;
+    // Rehashing reads every node's key, a cache miss each in a large table: asking for the
+    // node kPrefetch slots ahead lets those misses overlap instead of following one another.
+    constexpr size_t kPrefetch = 16;
+    for (size_t j = migrated_; j < end; j++) {
+      if (j + kPrefetch < old_.cap && Used(old_.s[j + kPrefetch])) {
+        __builtin_prefetch(NodeOf(old_.s[j + kPrefetch]));
+      }
+      uint64_t s = old_.s[j];
+      if (!Used(s)) continue;
+      // A tombstone where the value was keeps the old array's probe runs whole for the values
+      // not moved yet.
+      old_.s[j] = kTombstone;
+      old_.live--;
+      Place(cur_, Hash(NodeOf(s)->view()), s);
+    }
+    migrated_ = end;
+    if (migrated_ < old_.cap) return true;
+    old_ = Slots{};
+    migrated_ = 0;
+    return false;
+  }
+
+  // The capacity of the slot array new values go to; for tests and INFO.
+  size_t capacity() const { return cur_.cap; }
   // How far past its home slot key sits (0: at home), or capacity() when absent; for tests.
   size_t DisplacementOf(std::string_view key) const {
     uint64_t h = Hash(key);
-    size_t i = FindSlot(key, h);
-    if (i == capacity_) return capacity_;
-    size_t home = Home(h, seed_, capacity_);
-    return i >= home ? i - home : i + capacity_ - home;
-  }
-  T* EntryAt(size_t slot) const {
-    return Used(slots_[slot]) ? NodeOf(slots_[slot])->value() : nullptr;
+    Loc l = FindSlot(key, h);
+    if (!l) return cur_.cap;
+    size_t home = Home(h, seed_, l.a->cap);
+    return l.i >= home ? l.i - home : l.i + l.a->cap - home;
   }
 
-  // Iterates (key, value) pairs in slot order.
+  // A position in a walk over the table's slots: first the old array's (while a rebuild is
+  // under way), then the new one's. The walk may stop and resume across loop turns and changes
+  // to the table (a snapshot sends a registry in chunks).
+  struct Cursor {
+    uint64_t serial = 0;  // The slot array the walk is in; 0 before it starts.
+    size_t slot = 0;
+  };
+  // Settles c on a slot to look at with At(), then Advance(); returns false once the walk is
+  // over. A walk sees every value held from its start to its end at least once:
+  //  - values change slot only when moved from the old array to the new one, which the walk
+  //    reaches after the old one, and while it walks the new one every value still in the old
+  //    one was behind its cursor there;
+  //  - when the array c is in has been freed (a rebuild finished, or was started and finished
+  //    while the walk paused), the walk starts over at the oldest array; values seen before may
+  //    be seen again.
+  bool Seek(Cursor& c) const {
+    if (c.serial == cur_.serial && c.serial != 0) return c.slot < cur_.cap;
+    if (rehashing() && c.serial == old_.serial) {
+      if (c.slot < old_.cap) return true;
+      c = Cursor{cur_.serial, 0};
+      return cur_.cap != 0;
+    }
+    c = Cursor{rehashing() ? old_.serial : cur_.serial, 0};
+    return c.serial != 0 && (rehashing() ? old_.cap : cur_.cap) != 0;
+  }
+  // The value in c's slot, or nullptr. REQUIRES: Seek(c) returned true, and nothing changed the
+  // table since.
+  T* At(const Cursor& c) const {
+    const Slots& a = c.serial == cur_.serial ? cur_ : old_;
+    return Used(a.s[c.slot]) ? NodeOf(a.s[c.slot])->value() : nullptr;
+  }
+  static void Advance(Cursor& c) { c.slot++; }
+
+  // Iterates (key, value) pairs: the old array's slots, then the new one's. Erasing the value
+  // at hand is allowed; inserting is not (it may move values between the arrays).
   class Iterator {
    public:
     using value_type = std::pair<std::string_view, T&>;
     value_type operator*() const {
-      T* v = table_->EntryAt(slot_);
+      T* v = table_->At(c_);
       return {KeyOf(*v), *v};
     }
     Iterator& operator++() {
-      slot_ = table_->NextUsed(slot_ + 1);
+      Advance(c_);
+      Settle();
       return *this;
     }
-    friend bool operator==(const Iterator& a, const Iterator& b) { return a.slot_ == b.slot_; }
+    friend bool operator==(const Iterator& a, const Iterator& b) {
+      return a.c_.serial == b.c_.serial && a.c_.slot == b.c_.slot;
+    }
 
    private:
     friend class KeyedTable;
-    Iterator(const KeyedTable* table, size_t slot) : table_(table), slot_(slot) {}
+    explicit Iterator(const KeyedTable* table) : table_(table) { Settle(); }
+    Iterator(const KeyedTable* table, Cursor c) : table_(table), c_(c) {}
+    // Moves to the next used slot, or to end().
+    void Settle() {
+      while (table_->Seek(c_)) {
+        if (table_->At(c_) != nullptr) return;
+        Advance(c_);
+      }
+      c_ = Cursor{0, 0};
+    }
     const KeyedTable* table_;
-    size_t slot_;
+    Cursor c_;
   };
-  Iterator begin() const { return Iterator(this, NextUsed(0)); }
-  Iterator end() const { return Iterator(this, capacity_); }
+  Iterator begin() const { return Iterator(this); }
+  Iterator end() const { return Iterator(this, Cursor{0, 0}); }
 
  private:
   // The value first (so a T* and its Node* are the same address), then the key's length (a
@@ -325,60 +413,92 @@ class KeyedTable {
   static Node* NodeOf(uint64_t slot) { return reinterpret_cast<Node*>(slot & kPtrMask); }
   static bool Used(uint64_t slot) { return slot > kTombstone; }
 
-  // The slot holding key, or capacity_ when absent.
-  size_t FindSlot(std::string_view key, uint64_t h) const {
-    if (size_ == 0) return capacity_;
+  // One open-addressed slot array.
+  struct FreeSlots {
+    void operator()(uint64_t* p) const { std::free(p); }
+  };
+  struct Slots {
+    std::unique_ptr<uint64_t[], FreeSlots> s;  // Tag << 48 | Node*, kTombstone, or 0.
+    size_t cap = 0;                 // 0, or 8 and up (see NextCapacity).
+    size_t live = 0;                // Slots holding a value.
+    size_t tombstones = 0;
+    uint64_t serial = 0;  // From keyed_table_serials; 0 for no array.
+  };
+  // Where a key was found: a slot of cur_ or old_.
+  struct Loc {
+    Slots* a = nullptr;
+    size_t i = 0;
+    explicit operator bool() const { return a != nullptr; }
+  };
+
+  // The slot of a holding key, or a.cap when absent.
+  size_t FindIn(const Slots& a, std::string_view key, uint64_t h) const {
+    if (a.live == 0) return a.cap;
     uint64_t tag = h & ~kPtrMask;
-    for (size_t i = Home(h, seed_, capacity_);; i = Next(i, capacity_)) {
-      uint64_t s = slots_[i];
-      if (s == 0) return capacity_;
+    for (size_t i = Home(h, seed_, a.cap);; i = Next(i, a.cap)) {
+      uint64_t s = a.s[i];
+      if (s == 0) return a.cap;
       if (s != kTombstone && (s & ~kPtrMask) == tag) {
         if (NodeOf(s)->KeyIs(key)) return i;
       }
     }
   }
-  size_t NextUsed(size_t from) const {
-    while (from < capacity_ && !Used(slots_[from])) from++;
-    return from;
-  }
-  void Rebuild(size_t new_capacity) {
-    auto slots = std::make_unique<uint64_t[]>(new_capacity);  // Zeroed.
-    // Rehashing reads every node's key, a cache miss each in a large table: asking for the
-    // node kPrefetch slots ahead lets those misses overlap instead of following one another
-    // (a quarter of the time of a node creating a group per GJOIN went to this walk).
-    constexpr size_t kPrefetch = 16;
-    for (size_t j = 0; j < capacity_; j++) {
-      if (j + kPrefetch < capacity_ && Used(slots_[j + kPrefetch])) {
-        __builtin_prefetch(NodeOf(slots_[j + kPrefetch]));
-      }
-      uint64_t s = slots_[j];
-      if (!Used(s)) continue;
-      size_t i = Home(Hash(NodeOf(s)->view()), seed_, new_capacity);
-      while (slots[i] != 0) i = Next(i, new_capacity);
-      slots[i] = s;
+  Loc FindSlot(std::string_view key, uint64_t h) const {
+    auto* self = const_cast<KeyedTable*>(this);
+    if (size_t i = FindIn(cur_, key, h); i != cur_.cap) return {&self->cur_, i};
+    // Keys whose home in the old array is below migrated_ have moved (see Rehash).
+    if (rehashing() && Home(h, seed_, old_.cap) >= migrated_) {
+      if (size_t i = FindIn(old_, key, h); i != old_.cap) return {&self->old_, i};
     }
-    slots_ = std::move(slots);
-    capacity_ = new_capacity;
-    tombstones_ = 0;
-    generation_++;
+    return {};
+  }
+  // Stores slot word s (a node) in a, at the first free slot of its probe run.
+  void Place(Slots& a, uint64_t h, uint64_t s) {
+    size_t i = Home(h, seed_, a.cap);
+    while (Used(a.s[i])) i = Next(i, a.cap);
+    if (a.s[i] == kTombstone) a.tombstones--;
+    a.s[i] = (h & ~kPtrMask) | (s & kPtrMask);
+    a.live++;
+  }
+  // Starts moving every value into a new array of new_capacity slots: at once for a small
+  // table, else a few slots per Insert (and per Rehash() call). A rebuild still under way is
+  // finished first.
+  void Rebuild(size_t new_capacity) {
+    if (rehashing()) Rehash(old_.cap);
+    Slots fresh;
+    // calloc, not new[]: a large array comes zeroed from fresh pages, which are then faulted
+    // in as inserts reach them rather than all at once here (a page fault costs this VM about
+    // as much as a memset of the page).
+    fresh.s.reset(static_cast<uint64_t*>(std::calloc(new_capacity, sizeof(uint64_t))));
+    if (fresh.s == nullptr) throw std::bad_alloc();
+    fresh.cap = new_capacity;
+    fresh.serial = keyed_table_serials.fetch_add(1, std::memory_order_relaxed);
+    old_ = std::exchange(cur_, std::move(fresh));
+    migrated_ = 0;
+    if (old_.live == 0) {
+      old_ = Slots{};
+    } else if (old_.cap < kIncrementalFrom) {
+      Rehash(old_.cap);
+    }
   }
   void Clear() {
-    for (size_t i = 0; i < capacity_; i++) {
-      if (Used(slots_[i])) Node::Free(NodeOf(slots_[i]));
+    for (Slots* a : {&cur_, &old_}) {
+      for (size_t i = 0; i < a->cap; i++) {
+        if (Used(a->s[i])) Node::Free(NodeOf(a->s[i]));
+      }
+      *a = Slots{};
     }
-    slots_.reset();
-    capacity_ = size_ = tombstones_ = 0;
-    generation_++;
+    migrated_ = 0;
   }
 
   static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
   static constexpr uint64_t kTombstone = 1;  // An erased value's slot (no pointer is 1).
-  std::unique_ptr<uint64_t[]> slots_;        // Tag << 48 | Node*, kTombstone, or 0.
-  size_t capacity_ = 0;                      // 0, or 8 and up (see NextCapacity).
-  size_t size_ = 0;
-  size_t tombstones_ = 0;
-  uint64_t generation_ = 0;
-  uint64_t seed_;  // Mixed into homes (see Home).
+  // Smaller tables rebuild at once: the rebuild of 1,024 slots takes microseconds.
+  static constexpr size_t kIncrementalFrom = 1024;
+  Slots cur_;            // Where new values go.
+  Slots old_;            // While rehashing: the array being emptied into cur_; else empty.
+  size_t migrated_ = 0;  // old_'s slots [0, migrated_) have been moved.
+  uint64_t seed_;        // Mixed into homes (see Home).
 };
 
 }  // namespace groupd

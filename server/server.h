@@ -174,8 +174,12 @@ class Server : public DeliverySink {
   // 17 KiB while c still has to authenticate (as Redis limits unauthenticated clients).
   void CheckOutputLimits(Client& c);
 
-  // Periodic work (leases, soft output limits); the network layer calls it every ~100 ms.
+  // Periodic work (leases, soft output limits, table rebuilds); the network layer calls it
+  // every ~100 ms.
   void Cron(int64_t now_ms);
+  // Moves incremental table rebuilds along (KeyedTable::Rehash) for up to a millisecond, so a
+  // table that stopped taking writes does not keep two slot arrays.
+  void RehashTables();
 
   // Hooks the network layer sets.
   std::function<void()> on_shutdown;        // SHUTDOWN command.

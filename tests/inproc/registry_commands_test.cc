@@ -54,6 +54,37 @@ class RegistryCommandsTest : public ::testing::Test {
   InProcServer srv_;
 };
 
+// --- Table rebuilds ------------------------------------------------------------------------
+
+// A registry past a thousand slots rebuilds a few slots per insert; the cron finishes a rebuild
+// that inserts left under way, and every registration is found throughout.
+TEST_F(RegistryCommandsTest, TheCronFinishesARegistryRebuildThatInsertsLeftUnderWay) {
+  Client& c = srv_.NewClient();
+  auto rehashing = [&] {
+    for (const Shard& shard : server().default_cluster().shards) {
+      if (shard.registry.rehashing()) return true;
+    }
+    return false;
+  };
+  int n = 0;
+  for (; n < 200000 && !rehashing(); n++) {
+    std::string key = "key:" + std::to_string(n);
+    ASSERT_EQ(Run(c, {"GREG", key}), kOk);
+  }
+  ASSERT_TRUE(rehashing()) << "no registry rebuilt step by step after " << n << " GREGs";
+  for (int i = 0; i < n; i += 97) {
+    std::string key = "key:" + std::to_string(i);
+    EXPECT_EQ(Run(c, {"GLOOKUP", key}).elems.size(), 2u) << key;  // [pid, meta]
+  }
+  server().Cron(Server::NowMs());  // A millisecond moves tens of thousands of slots.
+  EXPECT_FALSE(rehashing());
+  EXPECT_EQ(Run(c, {"GREGCOUNT"}), Int(n));
+  for (int i = 0; i < n; i += 97) {
+    std::string key = "key:" + std::to_string(i);
+    EXPECT_EQ(Run(c, {"GLOOKUP", key}).elems.size(), 2u) << key;  // [pid, meta]
+  }
+}
+
 // --- GREG / GLOOKUP -------------------------------------------------------------------------
 
 TEST_F(RegistryCommandsTest, GregReturnsOkAndGlookupReturnsPidAndMetaInResp2) {

@@ -3,7 +3,8 @@
 // third of them at random. Prints nanoseconds per insert and per lookup, the final capacity and
 // bytes of slots per key, per repetition. Memory-bound figures: compare builds on one machine,
 // alternating runs (see docs/BENCHMARKS.md). A last pass times each insert on its own and prints
-// the longest: the loop stall of the largest growth step (a table is rebuilt in one go).
+// the longest: what one insert can cost the loop (a rebuild moves 256 slots per insert; what is
+// left is mostly the page faults of fresh memory).
 //
 //   build/tools/table_bench/table_bench [KEYS] [TABLES] [REPS]     (default 2000000 8 3)
 #include <chrono>

@@ -30,6 +30,25 @@ std::pair<RegEntry*, bool> Insert(RegistryTable& t, std::string_view key, int64_
   return t.Insert(key, Entry(stamp), MetaOf(stamp));
 }
 
+// Where a walk finds key (the walk's cursor on its slot).
+RegistryTable::Cursor CursorOf(const RegistryTable& t, std::string_view key) {
+  RegistryTable::Cursor c;
+  for (; t.Seek(c); RegistryTable::Advance(c)) {
+    if (const RegEntry* e = t.At(c); e != nullptr && RegistryTable::KeyOf(*e) == key) return c;
+  }
+  ADD_FAILURE() << "no slot holds " << key;
+  return c;
+}
+
+// Every entry, in walk order.
+std::vector<const RegEntry*> Walk(const RegistryTable& t) {
+  std::vector<const RegEntry*> out;
+  for (RegistryTable::Cursor c; t.Seek(c); RegistryTable::Advance(c)) {
+    if (const RegEntry* e = t.At(c)) out.push_back(e);
+  }
+  return out;
+}
+
 TEST(RegistryTableTest, InsertFindEraseAndKeyOf) {
   RegistryTable t;
   EXPECT_EQ(t.Find("a"), nullptr);
@@ -81,7 +100,7 @@ TEST(RegistryTableTest, ReplaceTailRewritesInPlaceOrMovesTheEntryToTheSameSlot) 
   RegistryTable t;
   for (int i = 0; i < 100; i++) Insert(t, "key:" + std::to_string(i), i);
   RegEntry* e = t.Find("key:50");
-  const uint64_t generation = t.generation();
+  const RegistryTable::Cursor slot = CursorOf(t, "key:50");
   std::string shorter(Meta{{"t", "x"}}.Encoded());
   EXPECT_EQ(t.ReplaceTail(e, e->meta().Encoded().size(), shorter), e);
   EXPECT_EQ(e->meta(), (Meta{{"t", "x"}}));
@@ -93,7 +112,11 @@ TEST(RegistryTableTest, ReplaceTailRewritesInPlaceOrMovesTheEntryToTheSameSlot) 
   EXPECT_EQ(moved->time_us, 50);
   EXPECT_EQ(moved->pid, "p50");
   EXPECT_EQ(moved->meta().Encoded(), longer);
-  EXPECT_EQ(t.generation(), generation);  // Same slot: walks in progress stay valid.
+  // Same slot: a walk in progress finds the moved entry where it was.
+  RegistryTable::Cursor c = slot;
+  ASSERT_TRUE(t.Seek(c));
+  EXPECT_EQ(c.serial, slot.serial);
+  EXPECT_EQ(t.At(c), moved);
   EXPECT_EQ(t.size(), 100u);
   // Shrinking and growing back within what the node's allocation holds stays in place: a meta
   // that alternates between two lengths does not move its entry on every change.
@@ -125,6 +148,8 @@ TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
   RegistryTable t;
   std::map<std::string, std::pair<int64_t, const RegEntry*>> model;
   std::mt19937 rng(7);
+  bool was_rehashing = false;
+  int checks_while_rehashing = 0;
   for (int step = 0; step < 200000; step++) {
     std::string key = "key:" + std::to_string(rng() % 5000);
     if (rng() % 3 != 0) {
@@ -140,7 +165,11 @@ TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
         model.erase(key);
       }
     }
-    if (step % 20000 == 0) {
+    // Check everything now and then, and at each rebuild's start (two arrays in use).
+    bool rebuild_began = t.rehashing() && !was_rehashing;
+    was_rehashing = t.rehashing();
+    checks_while_rehashing += rebuild_began;
+    if (step % 20000 == 0 || rebuild_began) {
       ASSERT_EQ(t.size(), model.size());
       for (const auto& [k, v] : model) {
         const RegEntry* e = t.Find(k);
@@ -156,28 +185,88 @@ TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
     }
   }
   EXPECT_LE(t.size() * 4, t.capacity() * 3);
+  EXPECT_GT(checks_while_rehashing, 3) << "the churn never met an incremental rebuild";
 }
 
-// A walk over slots spread across mutations sees every entry that stays throughout, as long as
-// the generation does not change (snapshots rely on this).
-TEST(RegistryTableTest, SlotWalkSeesEveryEntryThatStaysWhileTheGenerationHolds) {
+// A walk spread across changes sees every entry that stays throughout (snapshots rely on this),
+// also while the table rebuilds step by step under it, several times over.
+TEST(RegistryTableTest, AWalkSeesEveryEntryThatStaysThroughIncrementalRebuilds) {
   RegistryTable t;
-  for (int i = 0; i < 1000; i++) Insert(t, "stay:" + std::to_string(i), i);
-  for (int i = 0; i < 200; i++) Insert(t, "churn:" + std::to_string(i), i);
-  const uint64_t gen = t.generation();
+  for (int i = 0; i < 3000; i++) Insert(t, "stay:" + std::to_string(i), i);
+  for (int i = 0; i < 500; i++) Insert(t, "churn:" + std::to_string(i), i);
   std::set<std::string> seen;
-  int churned = 0;
-  for (size_t slot = 0; slot < t.capacity(); slot++) {
-    if (const RegEntry* e = t.EntryAt(slot)) seen.insert(std::string(RegistryTable::KeyOf(*e)));
-    // Between slots, erase a churn key and re-add it (it may land before or after the cursor).
-    if (slot % 7 == 0 && churned < 200 && t.generation() == gen) {
-      std::string k = "churn:" + std::to_string(churned++);
+  int churned = 0, added = 0, rebuilding_steps = 0;
+  RegistryTable::Cursor c;
+  for (int step = 0; t.Seek(c); step++, RegistryTable::Advance(c)) {
+    if (const RegEntry* e = t.At(c)) seen.insert(std::string(RegistryTable::KeyOf(*e)));
+    // Between slots: erase a churn key and add it back (it may land before or after the
+    // cursor), and, for a while, add new keys, which grows the table again and again. (A walk
+    // that never stops meeting rebuilds never ends: each one finished under it starts it over
+    // in the new array.)
+    if (step % 3 == 0) {
+      std::string k = "churn:" + std::to_string(churned++ % 500);
       t.Erase(k);
       Insert(t, k, 0);
     }
+    // In bursts, so that rebuilds sometimes overtake the walk and sometimes lag behind it.
+    int burst = step % 512 == 0 ? 300 : step % 4 == 0 ? 1 : 0;
+    for (int j = 0; j < burst && added < 30000; j++) Insert(t, "new:" + std::to_string(added++), 0);
+    if (t.rehashing()) rebuilding_steps++;
   }
-  ASSERT_EQ(t.generation(), gen) << "the test's churn rebuilt the table; make it smaller";
-  for (int i = 0; i < 1000; i++) EXPECT_TRUE(seen.count("stay:" + std::to_string(i))) << i;
+  EXPECT_GT(rebuilding_steps, 100) << "the walk never met a rebuild under way";
+  EXPECT_GT(t.capacity(), 4 * 3500u) << "the table did not grow several times";
+  for (int i = 0; i < 3000; i++) EXPECT_TRUE(seen.count("stay:" + std::to_string(i))) << i;
+}
+
+// A rebuild of a large table moves a few slots per insert: no insert pays for the whole table.
+// While it runs every key is found, erased and replaced in whichever array holds it, and it
+// finishes before the new array fills.
+TEST(RegistryTableTest, ALargeTableRebuildsStepByStep) {
+  RegistryTable t;
+  int n = 0;
+  size_t capacity = 0;
+  while (!t.rehashing()) {
+    capacity = t.capacity();
+    Insert(t, "key:" + std::to_string(n), n);
+    n++;
+  }
+  ASSERT_GE(capacity, 1024u);
+  EXPECT_GT(t.capacity(), capacity);
+  // Every key, old or new, is there while both arrays are in use; erasing and re-adding one
+  // that has not moved yet works too.
+  for (int i = 0; i < n; i++) {
+    const RegEntry* e = t.Find("key:" + std::to_string(i));
+    ASSERT_NE(e, nullptr) << i;
+    ASSERT_EQ(e->time_us, i);
+  }
+  ASSERT_TRUE(t.Erase("key:1"));
+  EXPECT_EQ(t.Find("key:1"), nullptr);
+  Insert(t, "key:1", 1);
+  // A walk started halfway through sees every entry: those still in the old array, then those
+  // already moved.
+  Insert(t, "mid:0", 0);
+  ASSERT_TRUE(t.rehashing());
+  EXPECT_EQ(Walk(t).size(), t.size());
+  int inserts = 1;
+  while (t.rehashing()) {
+    Insert(t, "more:" + std::to_string(inserts), inserts);
+    inserts++;
+  }
+  // kRehashStepSlots per insert (and at most a probe run more): the old array is empty after
+  // capacity / kRehashStepSlots inserts.
+  EXPECT_LE(static_cast<size_t>(inserts), capacity / RegistryTable::kRehashStepSlots + 1);
+  EXPECT_GT(inserts, 1) << "the rebuild was not incremental";
+  EXPECT_EQ(t.size(), static_cast<size_t>(n + inserts));
+  for (int i = 0; i < n; i++) ASSERT_NE(t.Find("key:" + std::to_string(i)), nullptr) << i;
+  EXPECT_EQ(Walk(t).size(), t.size());
+  // Rehash() moves a rebuild along without inserts (the server's cron).
+  while (!t.rehashing()) Insert(t, "key:" + std::to_string(n++), 0);
+  EXPECT_TRUE(t.Rehash(16));
+  while (t.Rehash(1000)) {
+  }
+  EXPECT_FALSE(t.rehashing());
+  EXPECT_EQ(Walk(t).size(), t.size());
+  EXPECT_EQ(t.Find("key:0")->time_us, 0);
 }
 
 // A snapshot receiver inserts what the sender's slot walk yields, in the sender's slot order.
@@ -190,9 +279,7 @@ TEST(RegistryTableTest, InsertingAnotherTablesSlotOrderKeepsProbesShort) {
   for (int i = 0; i < n; i++) Insert(sender, "key:" + std::to_string(i), i);
   RegistryTable receiver;
   size_t total = 0, worst = 0;
-  for (size_t slot = 0; slot < sender.capacity(); slot++) {
-    const RegEntry* e = sender.EntryAt(slot);
-    if (e == nullptr) continue;
+  for (const RegEntry* e : Walk(sender)) {
     std::string key(RegistryTable::KeyOf(*e));
     Insert(receiver, key, e->time_us);
     size_t d = receiver.DisplacementOf(key);  // The probes this insert took.
@@ -236,12 +323,11 @@ TEST(RegistryTableTest, ReserveMakesRoomSoReachingTheCountRebuildsNothing) {
   RegistryTable t;
   Insert(t, "before", 0);
   t.Reserve(1000);
-  const uint64_t generation = t.generation();
   const size_t capacity = t.capacity();
   EXPECT_GE(capacity * 4, 1000u * 5);
   EXPECT_LE(capacity, 1256u);  // Not more than 4/5 full calls for.
   for (int i = 1; i < 1000; i++) Insert(t, "key:" + std::to_string(i), i);
-  EXPECT_EQ(t.generation(), generation);
+  EXPECT_FALSE(t.rehashing());
   EXPECT_EQ(t.capacity(), capacity);
   EXPECT_NE(t.Find("before"), nullptr);
   t.Reserve(10);  // Never shrinks.
