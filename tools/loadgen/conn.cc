@@ -66,6 +66,19 @@ int LocalPort(int fd) {
   return ntohs(addr.sin_port);
 }
 
+int Serve(const std::string& host, int port, const char* mode, Poller* poller) {
+  int fd = ListenTcp(host, port);
+  if (fd < 0) {
+    fprintf(stderr, "loadgen %s: cannot listen: %s\n", mode, strerror(errno));
+    return -1;
+  }
+  printf("listening %d\n", LocalPort(fd));
+  fflush(stdout);
+  poller->Add(fd, kListenTag, false);
+  poller->Add(0, kStdinTag, false);
+  return fd;
+}
+
 Conn::~Conn() {
   if (fd_ >= 0) close(fd_);
 }

@@ -93,6 +93,14 @@ class Poller {
   std::vector<epoll_event> events_;
 };
 
+// Tags of the listening socket and of standard input in a serving mode's Poller (gate, null).
+inline constexpr uint64_t kListenTag = UINT64_MAX;
+inline constexpr uint64_t kStdinTag = UINT64_MAX - 1;
+// Starts a serving mode: binds host:port (0 picks one), prints "listening <port>" on stdout, and
+// registers the socket (kListenTag) and standard input (kStdinTag, whose EOF ends the mode)
+// with poller. Returns the socket, or -1 after printing why on stderr.
+int Serve(const std::string& host, int port, const char* mode, Poller* poller);
+
 // Latency samples in nanoseconds; percentiles by sorting once at the end.
 class Samples {
  public:

@@ -93,19 +93,9 @@ bool Pump(Pipe& p) {
 }  // namespace
 
 int RunGate(const Options& o) {
-  int lfd = ListenTcp(o.host, o.listen_port);
-  if (lfd < 0) {
-    fprintf(stderr, "loadgen gate: cannot listen: %s\n", strerror(errno));
-    return 1;
-  }
-  printf("listening %d\n", LocalPort(lfd));
-  fflush(stdout);
-
   Poller poller;
-  constexpr uint64_t kListen = UINT64_MAX;
-  constexpr uint64_t kStdin = UINT64_MAX - 1;
-  poller.Add(lfd, kListen, false);
-  poller.Add(0, kStdin, false);
+  int lfd = Serve(o.host, o.listen_port, "gate", &poller);
+  if (lfd < 0) return 1;
   std::vector<int> held;
   std::vector<std::unique_ptr<Relay>> relays;
   bool opened = false;
@@ -137,7 +127,7 @@ int RunGate(const Options& o) {
   for (;;) {
     for (const epoll_event& ev : poller.Wait(-1)) {
       uint64_t tag = ev.data.u64;
-      if (tag == kListen) {
+      if (tag == kListenTag) {
         int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) continue;
         SetNonBlocking(fd);
@@ -148,7 +138,7 @@ int RunGate(const Options& o) {
         }
         continue;
       }
-      if (tag == kStdin) {
+      if (tag == kStdinTag) {
         char buf[256];
         ssize_t n = read(0, buf, sizeof(buf));
         if (n <= 0) return 0;

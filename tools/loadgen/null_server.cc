@@ -22,19 +22,9 @@
 namespace groupd::loadgen {
 
 int RunNull(const Options& o) {
-  int lfd = ListenTcp(o.host, o.listen_port);
-  if (lfd < 0) {
-    fprintf(stderr, "loadgen null: cannot listen: %s\n", strerror(errno));
-    return 1;
-  }
-  printf("listening %d\n", LocalPort(lfd));
-  fflush(stdout);
-
   Poller poller;
-  constexpr uint64_t kListen = UINT64_MAX;
-  constexpr uint64_t kStdin = UINT64_MAX - 1;
-  poller.Add(lfd, kListen, false);
-  poller.Add(0, kStdin, false);
+  int lfd = Serve(o.host, o.listen_port, "null", &poller);
+  if (lfd < 0) return 1;
   struct Client {
     Conn conn;
     bool want_write = false;  // Registered for EPOLLOUT: some output waits for room.
@@ -45,7 +35,7 @@ int RunNull(const Options& o) {
   for (;;) {
     for (const epoll_event& ev : poller.Wait(-1)) {
       uint64_t tag = ev.data.u64;
-      if (tag == kListen) {
+      if (tag == kListenTag) {
         int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) continue;
         auto c = std::make_unique<Client>();
@@ -54,7 +44,7 @@ int RunNull(const Options& o) {
         clients[fd] = std::move(c);
         continue;
       }
-      if (tag == kStdin) {
+      if (tag == kStdinTag) {
         char buf[256];
         if (read(0, buf, sizeof(buf)) <= 0) return 0;
         continue;
