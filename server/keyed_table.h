@@ -235,7 +235,7 @@ class KeyedTable {
     return false;
   }
 
-  // The capacity of the slot array new values go to; for tests and INFO.
+  // The capacity of the slot array new values go to; for tests.
   size_t capacity() const { return cur_.cap; }
   // How far past its home slot key sits (0: at home), or capacity() when absent; for tests.
   size_t DisplacementOf(std::string_view key) const {
