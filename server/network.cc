@@ -144,7 +144,7 @@ class Connection : public ClientTransport {
 };
 
 Network::Network(Server& server, uvw::Loop& loop)
-    : server_(server), loop_(loop), prepare_(loop), cron_(loop), spin_(loop) {}
+    : server_(server), loop_(loop), prepare_(loop), cron_(loop), spin_(loop), rehash_(loop) {}
 
 Network::~Network() = default;
 
@@ -175,7 +175,10 @@ bool Network::Start() {
     }
   }
   prepare_.Start([this] { FlushPending(); });
-  cron_.Start(100, 100, [this] { server_.Cron(Server::NowMs()); });
+  cron_.Start(100, 100, [this] {
+    server_.Cron(Server::NowMs());
+    if (server_.rehash_pending()) StepRehash();
+  });
   return true;
 }
 
@@ -215,6 +218,16 @@ void Network::Spin() {
     // after the spin, which held a co-located client's read of an event ~50 us. With nothing
     // else runnable, sched_yield returns at once.
     if (input_turn_ != turn_) sched_yield();
+  });
+}
+
+void Network::StepRehash() {
+  if (rehashing_) return;
+  rehashing_ = true;
+  rehash_.Start([this] {
+    if (server_.RehashTables(kRehashStepUs)) return;
+    rehash_.Stop();
+    rehashing_ = false;
   });
 }
 

@@ -548,20 +548,22 @@ void Server::Cron(int64_t now_ms) {
   for (const auto& [id, c] : clients_) {
     if (c->obuf_soft_since_ms != 0) CheckOutputLimits(*c);
   }
-  RehashTables();
+  rehash_pending_ = RehashTables(1000);
 }
 
-void Server::RehashTables() {
-  // Like Redis's activerehashing: up to a millisecond per cron, in steps of kSlots slots.
+bool Server::RehashTables(uint64_t budget_us) {
+  // In steps of kSlots slots, checking the clock between steps.
   constexpr size_t kSlots = 1024;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(budget_us);
   for (auto& [name, cl] : clusters_) {
     for (Shard& shard : cl->shards) {
       while (shard.registry.Rehash(kSlots) || shard.groups.Rehash(kSlots)) {
-        if (std::chrono::steady_clock::now() >= deadline) return;
+        if (std::chrono::steady_clock::now() >= deadline) return true;
       }
     }
   }
+  return false;
 }
 
 }  // namespace groupd

@@ -177,9 +177,13 @@ class Server : public DeliverySink {
   // Periodic work (leases, soft output limits, table rebuilds); the network layer calls it
   // every ~100 ms.
   void Cron(int64_t now_ms);
-  // Moves incremental table rebuilds along (KeyedTable::Rehash) for up to a millisecond, so a
-  // table that stopped taking writes does not keep two slot arrays.
-  void RehashTables();
+  // Moves incremental table rebuilds along (KeyedTable::Rehash) for up to budget_us, so a
+  // table that stopped taking writes does not keep two slot arrays (each Cron gives it 1 ms,
+  // like Redis's activerehashing). Returns whether some rebuild is still under way.
+  bool RehashTables(uint64_t budget_us);
+  // Whether the last Cron left a rebuild under way: the network layer then moves it along a
+  // little every loop turn until it is done (Network::StepRehash).
+  bool rehash_pending() const { return rehash_pending_; }
 
   // Hooks the network layer sets.
   std::function<void()> on_shutdown;        // SHUTDOWN command.
@@ -243,6 +247,7 @@ class Server : public DeliverySink {
   std::vector<std::string> node_names_;  // By NodeId; [0] is this node.
   std::string scratch_;  // Reused for event payloads and channel names.
   std::string meta_buffer_;  // See meta_buffer().
+  bool rehash_pending_ = false;  // See rehash_pending().
 };
 
 }  // namespace groupd

@@ -225,7 +225,10 @@ class Bench:
             item["met"] = ratio >= item["target"]
             self.results["throughput"].append(item)
             label = "%s, P%d" % (item["label"], pipeline)
-            notes = ["a no-work server reaches %.2f×" % item["ceiling"]]
+            item["ceiling_cpu"] = (item["redis"]["server_cpu_us_per_op"] /
+                                   item["null"]["server_cpu_us_per_op"])
+            notes = ["a no-work server reaches %.2f× (%.2f× in CPU per op)" %
+                     (item["ceiling"], item["ceiling_cpu"])]
             if item["groupd"]["errors"]:
                 notes.append("%d -TAKEN replies counted as completed" % item["groupd"]["errors"])
             self.row("Throughput (ops/s, groupd/Redis)", label, item["groupd"], item["redis"],
