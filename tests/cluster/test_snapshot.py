@@ -75,6 +75,31 @@ class SnapshotTest(ClusterTestCase):
         self.assertEqual(c.call(2, "GCOUNT", "crowd"), 40)
         self.assertEqual(len(self.assert_converged(c)), want)
 
+    def test_snapshot_while_the_senders_tables_rebuild(self):
+        # 20k registrations and 3k groups put every shard's tables past 1,024 slots, where
+        # rebuilds are incremental. While node2 restarts and takes node1's snapshot, another
+        # client on node1 keeps adding keys and groups in batches, so the tables grow (and
+        # rebuild step by step) under the snapshot's walk: node2 must still end with everything.
+        c = self.start_cluster(2)
+        self._register_many(c, 1, 20000, prefix="base/")
+        g = self.client(c, 1)
+        self.assertEqual(set(g.pipeline([("GJOIN", "grp/%d" % k) for k in range(3000)],
+                                        timeout=30)), {"OK"})
+        want = 20000 + 3000
+        self.wait_equal(lambda: len(self.entries(c, 2)), want, timeout=20,
+                        what="everything streamed to node2")
+        c.kill(2)
+        c.restart(2)
+        for batch in range(20):
+            self._register_many(c, 1, 2000, prefix="more%d/" % batch)
+            self.assertEqual(set(g.pipeline([("GJOIN", "grp%d/%d" % (batch, k))
+                                             for k in range(500)], timeout=30)), {"OK"})
+        want += 20 * (2000 + 500)
+        c.wait_mesh()
+        self.wait_equal(lambda: len(self.entries(c, 2)), want, timeout=20,
+                        what="%d entries on node2 after its restart" % want)
+        self.assertEqual(len(self.assert_converged(c)), want)
+
     def test_snapshot_of_one_group_larger_than_a_chunk(self):
         # 120 members with 8 KB of meta each: about 1 MB, four chunks of at most 256 KB, so the
         # sender stops inside the group and resumes from its member cursor.
