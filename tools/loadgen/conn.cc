@@ -66,6 +66,12 @@ int LocalPort(int fd) {
   return ntohs(addr.sin_port);
 }
 
+int AcceptClient(int listen_fd) {
+  int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) SetNonBlocking(fd);
+  return fd;
+}
+
 int Serve(const std::string& host, int port, const char* mode, Poller* poller) {
   int fd = ListenTcp(host, port);
   if (fd < 0) {
@@ -102,11 +108,6 @@ bool Conn::Connect(const std::string& host, int port, std::string* error) {
   }
   SetNonBlocking(fd_);
   return true;
-}
-
-void Conn::Adopt(int fd) {
-  fd_ = fd;
-  SetNonBlocking(fd_);
 }
 
 bool Conn::Flush() {

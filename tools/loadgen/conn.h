@@ -21,6 +21,9 @@ void SetNonBlocking(int fd);
 int ListenTcp(const std::string& host, int port);
 // The port a bound socket has.
 int LocalPort(int fd);
+// Accepts a connection on a listening socket and makes it non-blocking with TCP_NODELAY.
+// Returns the socket, or -1.
+int AcceptClient(int listen_fd);
 
 // One client socket with an output queue and an input buffer, for a single-threaded epoll loop.
 // Owns its file descriptor. Not thread-safe.
@@ -34,8 +37,8 @@ class Conn {
   // Connects (blocking; loopback connects at once), then makes the socket non-blocking with
   // TCP_NODELAY. Returns false and sets *error on failure.
   bool Connect(const std::string& host, int port, std::string* error);
-  // Takes an accepted socket (the null server's side of a connection); makes it non-blocking.
-  void Adopt(int fd);
+  // Takes a socket from AcceptClient (the null server's side of a connection).
+  void Adopt(int fd) { fd_ = fd; }
   int fd() const { return fd_; }
 
   // Bytes appended here are sent by Flush().

@@ -128,9 +128,8 @@ int RunGate(const Options& o) {
     for (const epoll_event& ev : poller.Wait(-1)) {
       uint64_t tag = ev.data.u64;
       if (tag == kListenTag) {
-        int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+        int fd = AcceptClient(lfd);
         if (fd < 0) continue;
-        SetNonBlocking(fd);
         if (opened) {
           start_relay(fd);
         } else {

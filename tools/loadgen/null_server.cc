@@ -7,7 +7,6 @@
 // Protocol on stdout: "listening <port>" once bound. Standard input reaching EOF ends it. A
 // connection that sends something other than RESP frames (an inline command) is closed.
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,7 +35,7 @@ int RunNull(const Options& o) {
     for (const epoll_event& ev : poller.Wait(-1)) {
       uint64_t tag = ev.data.u64;
       if (tag == kListenTag) {
-        int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+        int fd = AcceptClient(lfd);
         if (fd < 0) continue;
         auto c = std::make_unique<Client>();
         c->conn.Adopt(fd);
