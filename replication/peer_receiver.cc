@@ -99,39 +99,78 @@ uint32_t PeerReceiver::ReceivingMark(std::string_view cluster) const {
   return it == receiving_.end() ? 0 : it->second.mark;
 }
 
+// One change of a batch, decoded.
+struct BatchOp {
+  uint8_t op = 0;
+  std::string_view cluster, key, pid;
+  int64_t time_us = 0;
+  uint8_t reason = 0;
+  Meta meta;
+  ClusterState* cl = nullptr;  // Null when this node is not in the cluster.
+};
+
+namespace {
+
+// Decodes the next change of a batch; false when it is malformed.
+bool ReadBatchOp(PeerReader& r, Server& server, BatchOp* b) {
+  b->op = r.U8();
+  b->cluster = r.Str();
+  b->key = r.Str();
+  b->pid = r.Str();
+  b->time_us = r.I64();
+  b->reason = r.U8();
+  b->meta = (b->op == kOpRegister || b->op == kOpJoin) ? ReadMeta(r) : Meta();
+  if (!r.ok() || b->op < kOpRegister || b->op > kOpLeave ||
+      b->reason > static_cast<uint8_t>(Reason::kShutdown) || b->key.empty()) {
+    return false;
+  }
+  b->cl = server.FindCluster(b->cluster);
+  return true;
+}
+
+}  // namespace
+
 bool PeerReceiver::HandleBatch(PeerReader& r) {
   stats_.batches_received++;
-  while (!r.done()) {
-    uint8_t op = r.U8();
-    std::string_view cluster = r.Str(), key = r.Str(), pid = r.Str();
-    int64_t time_us = r.I64();
-    uint8_t reason = r.U8();
-    Meta meta;
-    if (op == kOpRegister || op == kOpJoin) meta = ReadMeta(r);
-    if (!r.ok() || op < kOpRegister || op > kOpLeave ||
-        reason > static_cast<uint8_t>(Reason::kShutdown) || key.empty()) {
-      return false;
+  if (r.done()) return true;
+  // Each change is decoded one ahead of the one applied, and its key's table slot starts loading
+  // meanwhile: in a large table that cache miss was a third of the time a join took to apply.
+  // (Applying a change never connects or disconnects a cluster, so the next one's lookup holds.)
+  BatchOp cur, next;
+  if (!ReadBatchOp(r, server_, &cur)) return false;
+  while (true) {
+    bool more = !r.done();
+    bool next_ok = more && ReadBatchOp(r, server_, &next);
+    if (next_ok && next.cl != nullptr) {
+      bool registry = next.op == kOpRegister || next.op == kOpUnregister;
+      next.cl->Prefetch(registry ? KeyTable::kRegistry : KeyTable::kGroups, next.key);
     }
-    stats_.ops_received++;
-    ClusterState* cl = server_.FindCluster(cluster);
-    if (cl == nullptr) continue;  // Never store entries of a cluster this node is not in.
-    switch (op) {
-      case kOpRegister:
-        applier_.Register(node_, *cl, key, pid, time_us, std::move(meta), false,
-                          ReceivingMark(cluster));
-        break;
-      case kOpUnregister:
-        applier_.Unregister(node_, *cl, key, pid, static_cast<Reason>(reason));
-        break;
-      case kOpJoin:
-        applier_.Join(node_, *cl, key, pid, std::move(meta), false, ReceivingMark(cluster));
-        break;
-      case kOpLeave:
-        applier_.Leave(node_, *cl, key, pid, static_cast<Reason>(reason));
-        break;
-    }
+    Apply(cur);
+    if (!more) return true;
+    if (!next_ok) return false;
+    std::swap(cur, next);
   }
-  return true;
+}
+
+void PeerReceiver::Apply(BatchOp& b) {
+  stats_.ops_received++;
+  if (b.cl == nullptr) return;  // Never store entries of a cluster this node is not in.
+  ClusterState& cl = *b.cl;
+  switch (b.op) {
+    case kOpRegister:
+      applier_.Register(node_, cl, b.key, b.pid, b.time_us, std::move(b.meta), false,
+                        ReceivingMark(b.cluster));
+      break;
+    case kOpUnregister:
+      applier_.Unregister(node_, cl, b.key, b.pid, static_cast<Reason>(b.reason));
+      break;
+    case kOpJoin:
+      applier_.Join(node_, cl, b.key, b.pid, std::move(b.meta), false, ReceivingMark(b.cluster));
+      break;
+    case kOpLeave:
+      applier_.Leave(node_, cl, b.key, b.pid, static_cast<Reason>(b.reason));
+      break;
+  }
 }
 
 bool PeerReceiver::HandleSnapshotBegin(PeerReader& r) {
@@ -157,8 +196,8 @@ bool PeerReceiver::HandleSnapshotBegin(PeerReader& r) {
     uint64_t registrations = r.Var();
     if (!r.ok()) return false;
     if (!rx.diff && registrations > 0) {
-      rx.reserve_per_shard = std::min<uint64_t>(registrations / cl->shards.size() + 1,
-                                                kMaxReservePerShard);
+      rx.reserve_per_shard =
+          std::min<uint64_t>(registrations / cl->shards.size() + 1, kMaxReservePerShard);
     }
   }
   return true;

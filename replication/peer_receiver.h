@@ -12,6 +12,8 @@
 
 namespace groupd::replication {
 
+struct BatchOp;
+
 // Per-link counters for INFO.
 struct LinkStats {
   uint64_t bytes_sent = 0, bytes_received = 0;
@@ -63,6 +65,7 @@ class PeerReceiver {
  private:
   bool HandleClusters(protocol::PeerReader& r);
   bool HandleBatch(protocol::PeerReader& r);
+  void Apply(BatchOp& b);
   bool HandleSnapshotBegin(protocol::PeerReader& r);
   bool HandleSnapshotChunk(protocol::PeerReader& r);
   bool HandleSnapshotEnd(protocol::PeerReader& r);

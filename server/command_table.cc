@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "server/arg_parser.h"
 #include "server/errors.h"
 #include "server/memory.h"
 #include "server/server.h"
@@ -137,14 +138,33 @@ bool Server::CheckAcl(Client& c, const CommandSpec& container, const CommandSpec
   return true;
 }
 
-void Server::Execute(Client& c, std::span<const std::string_view> args) {
+const CommandSpec* Server::LookAhead(std::span<const std::string_view> args) {
+  const CommandSpec* spec = commands_.Find(args[0]);
+  if (spec == nullptr || spec->key_table == KeyTable::kNone ||
+      args.size() <= static_cast<size_t>(spec->first_key)) {
+    return spec;
+  }
+  // The cluster a CLUSTER option names, else the default. A guess is harmless: the command
+  // itself parses its options, and a wrong guess only loads a slot it does not use.
+  std::string_view cluster;
+  for (size_t i = spec->first_key + 1; i + 1 < args.size(); i++) {
+    if (EqualsIgnoreCase(args[i], "cluster")) {
+      cluster = args[i + 1];
+      break;
+    }
+  }
+  if (ClusterState* cl = FindCluster(cluster)) cl->Prefetch(spec->key_table, args[spec->first_key]);
+  return spec;
+}
+
+void Server::Execute(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {
   // CLIENT REPLY OFF / SKIP: the command runs, and its reply to this client is dropped; push
   // frames written to it meanwhile are kept (Client::KeepPushFrame() moves them before mark).
   const bool may_drop =
       c.reply_mode == Client::ReplyMode::kOff || c.reply_mode == Client::ReplyMode::kSkipThis;
   size_t mark = c.out.size();
   if (may_drop) c.dropped_reply_from = mark;
-  Dispatch(c, args);
+  Dispatch(c, args, spec);
   if (may_drop) {
     mark = c.dropped_reply_from;
     c.dropped_reply_from = std::string::npos;
@@ -169,12 +189,11 @@ void Server::Execute(Client& c, std::span<const std::string_view> args) {
   }
 }
 
-void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
+void Server::Dispatch(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {
   stats_.total_commands++;
   c.commands_processed++;
   CommandContext ctx{*this, c, args, c.writer};
 
-  const CommandSpec* spec = commands_.Find(args[0]);
   if (spec == nullptr) {
     ReplyUnknownCommand(ctx);
     return;
@@ -192,8 +211,8 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
     if (sub == nullptr) {
       std::string upper = spec->name;
       std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-      c.writer.Error(fmt::format(fmt::runtime(errors::kUnknownSubcommandFmt),
-                                 args[1].substr(0, 128), upper));
+      c.writer.Error(
+          fmt::format(fmt::runtime(errors::kUnknownSubcommandFmt), args[1].substr(0, 128), upper));
       return;
     }
     fullname = spec->name + "|" + sub->name;
@@ -208,7 +227,8 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args) {
     c.writer.Error(errors::kNoAuth);
     return;
   }
-  if (!(spec->flags & kCmdNoAuth) && c.acl_user != nullptr && !CheckAcl(c, *container, subcommand, *spec, args)) {
+  if (!(spec->flags & kCmdNoAuth) && c.acl_user != nullptr &&
+      !CheckAcl(c, *container, subcommand, *spec, args)) {
     return;
   }
   if (c.proto() == 2 && c.subscription_count() > 0 && !(spec->flags & kCmdAllowedWhenSubscribed)) {

@@ -51,6 +51,9 @@ struct CommandSpec {
   std::string group = "groupd";  // Redis command group ("connection", "server", "pubsub"...).
   std::string since = "0.1.0";
   int first_key = 0, last_key = 0, key_step = 0;
+  // The shard table args[first_key] names, if any: a pipelined batch starts loading its slot for
+  // the next command while the current one runs (Server::LookAhead).
+  KeyTable key_table = KeyTable::kNone;
   std::vector<CommandSpec> subcommands;
 };
 

@@ -55,12 +55,10 @@ SelectedGroups SelectGroups(ClusterState& cl, std::string_view group) {
     return out;
   }
   for (const auto& shard : cl.shards) {
-    ForEachGroupWithPrefix(shard, group, [&](std::string_view name, const Group& g) {
-      out.emplace_back(name, &g);
-    });
+    ForEachGroupWithPrefix(
+        shard, group, [&](std::string_view name, const Group& g) { out.emplace_back(name, &g); });
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
@@ -144,7 +142,8 @@ void RegisterGroupCommands(CommandTable& table) {
              .syntax = "group [CLUSTER cluster] [META field value ...]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kGroups});
   table.Add({.name = "gleave",
              .arity = -2,
              .flags = kCmdWrite | kCmdFast,
@@ -153,7 +152,8 @@ void RegisterGroupCommands(CommandTable& table) {
              .syntax = "group [CLUSTER cluster]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kGroups});
   table.Add({.name = "gmembers",
              .arity = -2,
              .flags = kCmdReadonly,
@@ -162,7 +162,8 @@ void RegisterGroupCommands(CommandTable& table) {
              .syntax = "group [CLUSTER cluster] [WITHKEYS] [FIELDS field ...]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kGroups});
   table.Add({.name = "gcount",
              .arity = -2,
              .flags = kCmdReadonly | kCmdFast,
@@ -171,7 +172,8 @@ void RegisterGroupCommands(CommandTable& table) {
              .syntax = "group [CLUSTER cluster]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kGroups});
   table.Add({.name = "glocalcount",
              .arity = -2,
              .flags = kCmdReadonly | kCmdFast,
@@ -180,7 +182,8 @@ void RegisterGroupCommands(CommandTable& table) {
              .syntax = "group [CLUSTER cluster]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kGroups});
 }
 
 }  // namespace groupd

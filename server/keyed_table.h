@@ -1,5 +1,7 @@
 #pragma once
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -8,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <malloc.h>
 #include <memory>
 #include <new>
 #include <optional>
@@ -107,6 +108,16 @@ class KeyedTable {
   }
   const T* Find(std::string_view key) const { return const_cast<KeyedTable*>(this)->Find(key); }
 
+  // Starts loading the slot where a lookup or insert of key begins (and its slot in the old array
+  // during a rebuild), so that a caller that knows its next keys ahead (a pipelined batch) takes
+  // the cache miss while it still works on the current one.
+  void Prefetch(std::string_view key) const {
+    if (cur_.cap == 0) return;
+    uint64_t h = Hash(key);
+    __builtin_prefetch(&cur_.s[Home(h, seed_, cur_.cap)]);
+    if (rehashing()) __builtin_prefetch(&old_.s[Home(h, seed_, old_.cap)]);
+  }
+
   // Stores value, with tail after its key, under key unless the key is held; returns the value
   // held under key and whether it is the new one. value is moved from only when it is stored,
   // so a caller may look at it after a false (one hash and probe where Find then Insert would
@@ -191,9 +202,7 @@ class KeyedTable {
   }
 
   // The key a value of this table is stored under. REQUIRES: value is held by a KeyedTable<T>.
-  static std::string_view KeyOf(const T& value) {
-    return NodeOfValue(value)->view();
-  }
+  static std::string_view KeyOf(const T& value) { return NodeOfValue(value)->view(); }
 
   // Old slots moved per Insert during a rebuild: about 200 values, some 10-20 us at worst (each
   // a likely cache miss). Bigger steps cost fewer calls per value moved (16-slot steps made a
@@ -419,8 +428,8 @@ class KeyedTable {
   };
   struct Slots {
     std::unique_ptr<uint64_t[], FreeSlots> s;  // Tag << 48 | Node*, kTombstone, or 0.
-    size_t cap = 0;                 // 0, or 8 and up (see NextCapacity).
-    size_t live = 0;                // Slots holding a value.
+    size_t cap = 0;                            // 0, or 8 and up (see NextCapacity).
+    size_t live = 0;                           // Slots holding a value.
     size_t tombstones = 0;
     uint64_t serial = 0;  // From keyed_table_serials; 0 for no array.
   };

@@ -88,8 +88,18 @@ class Connection : public ClientTransport {
       buf = in_;
     }
     size_t consumed = 0;
+    bool have_next = false;  // next_ holds the command at buf[consumed], parsed and looked up.
     while (!client_.close_after_reply && !client_.close_asap) {
-      auto r = parser_.Parse(buf.substr(consumed), server_.LimitsFor(client_));
+      protocol::ParseResult r = protocol::ParseResult::kCommand;
+      const CommandSpec* spec = nullptr;
+      if (have_next) {
+        std::swap(parser_, next_);
+        spec = next_spec_;
+        have_next = false;
+      } else {
+        r = parser_.Parse(buf.substr(consumed), server_.LimitsFor(client_));
+        if (r == protocol::ParseResult::kCommand) spec = server_.commands().Find(parser_.args()[0]);
+      }
       if (r == protocol::ParseResult::kIncomplete) break;
       if (r == protocol::ParseResult::kError) {
         server_.stats().protocol_errors++;
@@ -101,7 +111,23 @@ class Connection : public ClientTransport {
         break;
       }
       size_t n = parser_.consumed();
-      if (r == protocol::ParseResult::kCommand) server_.Execute(client_, parser_.args());
+      if (r == protocol::ParseResult::kCommand) {
+        // Parse the next command of a pipelined batch before running this one, so that its
+        // key's table slot loads meanwhile (a cache miss that was a third of a GJOIN's time in
+        // a 1M-group table). Only past a command on one key: others (AUTH, HELLO, RESET,
+        // CONFIG SET) may change the limits the next command is parsed with. Anything but a
+        // whole command is left to parse again in turn.
+        if (spec != nullptr && spec->key_table != KeyTable::kNone) {
+          if (next_.Parse(buf.substr(consumed + n), server_.LimitsFor(client_)) ==
+              protocol::ParseResult::kCommand) {
+            next_spec_ = server_.LookAhead(next_.args());
+            have_next = true;
+          } else {
+            next_.Reset();
+          }
+        }
+        server_.Execute(client_, parser_.args(), spec);
+      }
       consumed += n;
     }
     if (buf.data() == in_.data()) {
@@ -138,6 +164,9 @@ class Connection : public ClientTransport {
   std::unique_ptr<uvw::TcpStream> stream_;
   Client client_;
   protocol::RequestParser parser_;
+  // The next command of a pipelined batch, parsed ahead (see OnData).
+  protocol::RequestParser next_;
+  const CommandSpec* next_spec_ = nullptr;
   std::string in_;
   bool attached_ = false;
   bool closing_ = false;

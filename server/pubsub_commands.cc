@@ -206,9 +206,8 @@ void GDemonitorCommand(CommandContext& ctx) {
   std::vector<std::string> channels;
   for (auto p : patterns) channels.push_back(prefix + std::string(p));
   std::vector<std::string_view> views(channels.begin(), channels.end());
-  UnsubscribeAll(ctx, views, [&](std::string_view ch) {
-    return ch.substr(0, prefix.size()) == prefix;
-  });
+  UnsubscribeAll(ctx, views,
+                 [&](std::string_view ch) { return ch.substr(0, prefix.size()) == prefix; });
 }
 
 // GDISPATCH group message [CLUSTER c] / GLOCALDISPATCH group message [CLUSTER c]
@@ -343,7 +342,8 @@ void RegisterPubSubCommands(CommandTable& table) {
              .syntax = "group message [CLUSTER cluster]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kGroups});
   table.Add({.name = "glocaldispatch",
              .arity = -3,
              .flags = kCmdPubSub | kCmdFast,
@@ -352,7 +352,8 @@ void RegisterPubSubCommands(CommandTable& table) {
              .syntax = "group message [CLUSTER cluster]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kGroups});
 }
 
 }  // namespace groupd

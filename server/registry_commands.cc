@@ -82,8 +82,7 @@ void GRegCountCommand(CommandContext& ctx) {
   }
   ClusterState* cl = ResolveCluster(ctx, opts);
   if (cl == nullptr) return;
-  ctx.reply.Integer(
-      static_cast<int64_t>(kLocal ? cl->LocalRegistrations() : cl->Registrations()));
+  ctx.reply.Integer(static_cast<int64_t>(kLocal ? cl->LocalRegistrations() : cl->Registrations()));
 }
 
 // GLOCALENTRIES: [registry|pg, cluster, key, pid, meta] for every locally owned entry.
@@ -150,7 +149,8 @@ void GEntriesCommand(CommandContext& ctx) {
   };
   std::vector<Row> rows;
   for (const auto& shard : cl->shards) {
-    for (const auto& [key, e] : shard.registry) rows.push_back({"registry", key, e.pid, e.node, e.meta()});
+    for (const auto& [key, e] : shard.registry)
+      rows.push_back({"registry", key, e.pid, e.node, e.meta()});
     for (const auto& [group, g] : shard.groups) {
       for (const auto& [pid, m] : g.members) rows.push_back({"pg", group, pid, m.node, m.meta});
     }
@@ -187,7 +187,8 @@ void RegisterRegistryCommands(CommandTable& table) {
              .syntax = "key [CLUSTER cluster] [META field value ...]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kRegistry});
   table.Add({.name = "gunreg",
              .arity = -2,
              .flags = kCmdWrite | kCmdFast,
@@ -196,7 +197,8 @@ void RegisterRegistryCommands(CommandTable& table) {
              .syntax = "key [CLUSTER cluster]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kRegistry});
   table.Add({.name = "glookup",
              .arity = -2,
              .flags = kCmdReadonly | kCmdFast,
@@ -205,7 +207,8 @@ void RegisterRegistryCommands(CommandTable& table) {
              .syntax = "key [CLUSTER cluster] [FIELDS field ...]",
              .first_key = 1,
              .last_key = 1,
-             .key_step = 1});
+             .key_step = 1,
+             .key_table = KeyTable::kRegistry});
   table.Add({.name = "gregcount",
              .arity = -1,
              .flags = kCmdReadonly | kCmdFast,

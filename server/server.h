@@ -28,6 +28,13 @@ struct ClusterState {
   Shard& ShardFor(std::string_view key) {
     return shards[std::hash<std::string_view>{}(key) % shards.size()];
   }
+  // Starts loading the slot where a lookup of key in one of its shard's tables begins, for a
+  // caller that knows its next key while it works on the current one (see KeyedTable::Prefetch).
+  void Prefetch(KeyTable table, std::string_view key) {
+    Shard& shard = ShardFor(key);
+    if (table == KeyTable::kRegistry) shard.registry.Prefetch(key);
+    if (table == KeyTable::kGroups) shard.groups.Prefetch(key);
+  }
   size_t Registrations() const;
   size_t LocalRegistrations() const;
   size_t Memberships() const;
@@ -117,7 +124,15 @@ class Server : public DeliverySink {
   void KillClient(Client& c, Reason reason, bool flush_output = false);
 
   // Runs one command for c; the reply goes to c's output buffer.
-  void Execute(Client& c, std::span<const std::string_view> args);
+  void Execute(Client& c, std::span<const std::string_view> args) {
+    Execute(c, args, commands_.Find(args[0]));
+  }
+  // The same with the command already looked up (null when unknown), by LookAhead().
+  void Execute(Client& c, std::span<const std::string_view> args, const CommandSpec* spec);
+  // Looks up a command that will run after the current one (the next of a pipelined batch) and,
+  // when its key names a shard table, starts loading the key's slot, so that the cache miss
+  // overlaps the current command's work. Returns the spec (null when unknown) for Execute().
+  const CommandSpec* LookAhead(std::span<const std::string_view> args);
 
   // --- Clusters ------------------------------------------------------------------------------
   ClusterState& default_cluster() { return *clusters_.at(""); }
@@ -134,8 +149,7 @@ class Server : public DeliverySink {
   // --- Local entries (owned by processes on this node) ---------------------------------------
   // A buffer for encoding a command's meta (Meta::EncodeArgs) that keeps its capacity.
   std::string* meta_buffer() { return &meta_buffer_; }
-  RegisterResult RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
-                              MetaView meta);
+  RegisterResult RegisterLocal(Owner& owner, ClusterState& cl, std::string_view key, MetaView meta);
   bool UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Reason reason);
   JoinResult JoinLocal(Owner& owner, ClusterState& cl, std::string_view group, Meta meta);
   bool LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason);
@@ -155,9 +169,9 @@ class Server : public DeliverySink {
   // listeners.
   void Emit(Event& event);
   // Builds and emits the event of one entry change.
-  void EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key,
-                      std::string_view pid, NodeId node, std::optional<MetaView> meta,
-                      std::optional<MetaView> previous, Reason reason, int64_t time_us);
+  void EmitEntryEvent(EventType type, ClusterState& cl, std::string_view key, std::string_view pid,
+                      NodeId node, std::optional<MetaView> meta, std::optional<MetaView> previous,
+                      Reason reason, int64_t time_us);
   void AddEventListener(EventListener* l) { listeners_.push_back(l); }
   // PUBLISH: returns the number of receivers on this node; forwards to peers.
   size_t Publish(std::string_view channel, std::string_view payload);
@@ -186,7 +200,7 @@ class Server : public DeliverySink {
   bool rehash_pending() const { return rehash_pending_; }
 
   // Hooks the network layer sets.
-  std::function<void()> on_shutdown;        // SHUTDOWN command.
+  std::function<void()> on_shutdown;         // SHUTDOWN command.
   std::function<void()> on_loglevel_change;  // loglevel changed at run time.
   // GDISPATCH: forwards the message to the other nodes connected to the cluster.
   std::function<void(ClusterState&, std::string_view group, std::string_view message)>
@@ -209,7 +223,7 @@ class Server : public DeliverySink {
   static int64_t NowUs();
 
  private:
-  void Dispatch(Client& c, std::span<const std::string_view> args);
+  void Dispatch(Client& c, std::span<const std::string_view> args, const CommandSpec* spec);
   // Writes NOPERM and returns false when c's user may not run this command on these keys.
   bool CheckAcl(Client& c, const CommandSpec& container, const CommandSpec* sub,
                 const CommandSpec& spec, std::span<const std::string_view> args);
@@ -245,9 +259,9 @@ class Server : public DeliverySink {
   bool dispatch_scratch_busy_ = false;
   std::vector<EventListener*> listeners_;
   std::vector<std::string> node_names_;  // By NodeId; [0] is this node.
-  std::string scratch_;  // Reused for event payloads and channel names.
-  std::string meta_buffer_;  // See meta_buffer().
-  bool rehash_pending_ = false;  // See rehash_pending().
+  std::string scratch_;                  // Reused for event payloads and channel names.
+  std::string meta_buffer_;              // See meta_buffer().
+  bool rehash_pending_ = false;          // See rehash_pending().
 };
 
 }  // namespace groupd

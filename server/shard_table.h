@@ -1,5 +1,8 @@
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -8,9 +11,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include "server/member_map.h"
 #include "server/meta.h"
@@ -50,6 +50,9 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// Which of a shard's tables a key names.
+enum class KeyTable : uint8_t { kNone, kRegistry, kGroups };
+
 // One shard of one cluster's keyspace. The operations below are pure table operations: they
 // return what changed and never touch a socket or emit an event; the caller turns results into
 // replies and events. Thread-compatible.
@@ -85,8 +88,8 @@ enum class RegisterOutcome { kCreated, kUpdated, kTaken };
 
 struct RegisterResult {
   RegisterOutcome outcome;
-  Meta previous_meta;             // Set for kUpdated.
-  RegEntry* entry;                // The entry now held under the key (the holder on kTaken).
+  Meta previous_meta;  // Set for kUpdated.
+  RegEntry* entry;     // The entry now held under the key (the holder on kTaken).
 };
 
 // Registers entry.pid under key with meta. The same pid re-registering replaces its meta (keeping
@@ -151,8 +154,6 @@ void ForEachGroupWithPrefix(const Shard& shard, std::string_view prefix, Fn&& fn
 bool PrefixIndexInStep(const Shard& shard);
 
 // True when a group argument is a prefix query ("rooms/").
-inline bool IsPrefixQuery(std::string_view group) {
-  return !group.empty() && group.back() == '/';
-}
+inline bool IsPrefixQuery(std::string_view group) { return !group.empty() && group.back() == '/'; }
 
 }  // namespace groupd

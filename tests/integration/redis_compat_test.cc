@@ -195,20 +195,23 @@ TEST_F(RedisCompatTest, RequirepassGatesCommandsAndAppliesUnauthenticatedLimits)
 
 // A command that logs the client in or out changes the limits the next one is parsed under, even
 // within one read: in one write, the command after AUTH gets the normal limits, and the command
-// after RESET the unauthenticated ones (a parser that ran ahead of execution would get this
-// wrong).
+// after RESET the unauthenticated ones. The server parses the command after a keyed one (GREG)
+// ahead of running it, so each write starts with one: a look-ahead that went on past AUTH or
+// RESET would get this wrong.
 TEST_F(RedisCompatTest, TheCommandAfterAuthOrResetInOnePipelineGetsTheNewLimits) {
   StartServer({"--requirepass", "secret"});
   std::string join_13 = "*13\r\n$5\r\nGJOIN\r\n$1\r\ng\r\n$4\r\nMETA\r\n";
   for (int i = 0; i < 10; i++) join_13 += "$2\r\nm" + std::to_string(i) + "\r\n";
+  const std::string greg = "*2\r\n$4\r\nGREG\r\n$1\r\nk\r\n";
   RawClient c;
   Open(c);
-  EXPECT_EQ(Exchange(c, "*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n" + join_13 + "PING\r\n"),
-            "+OK\r\n+OK\r\n+PONG\r\n");
+  EXPECT_EQ(
+      Exchange(c, greg + "*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n" + join_13 + greg + "PING\r\n"),
+      "-NOAUTH Authentication required.\r\n+OK\r\n+OK\r\n+OK\r\n+PONG\r\n");
   std::string received;
-  ASSERT_TRUE(c.Send("*1\r\n$5\r\nRESET\r\n" + join_13));
+  ASSERT_TRUE(c.Send(greg + "*1\r\n$5\r\nRESET\r\n" + join_13));
   EXPECT_TRUE(c.ReadUntilClosed(&received));
-  EXPECT_EQ(received, "+RESET\r\n-ERR Protocol error: unauthenticated multibulk length\r\n");
+  EXPECT_EQ(received, "+OK\r\n+RESET\r\n-ERR Protocol error: unauthenticated multibulk length\r\n");
 }
 
 TEST_F(RedisCompatTest, QueryBufferLimitClosesTheConnectionWithoutReply) {

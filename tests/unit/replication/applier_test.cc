@@ -2,7 +2,6 @@
 // events remote changes produce, idempotence of re-applied changes and snapshots, registry
 // conflicts with remote and local holders, and removal of a lost node's entries.
 #include "replication/applier.h"
-#include "replication/peer_receiver.h"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "replication/peer_receiver.h"
 #include "server/client.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -360,6 +360,65 @@ TEST_F(ApplierTest, SnapshotBeginWithACountMakesRoomOnlyWhenNothingOfThePeerIsHe
   w.Str("");
   bad.push_back(static_cast<char>(0x80));  // A varint cut short.
   EXPECT_FALSE(receiver.Handle(protocol::PeerFrameType::kSnapshotBegin, bad));
+}
+
+// The receiver decodes each change of a batch one ahead of the one it applies (to start loading
+// the next key's table slot): changes still apply one by one, in order, in their own clusters,
+// and a malformed change fails the batch only after every change before it applied.
+TEST_F(ApplierTest, ABatchAppliesItsChangesInOrderAndStopsAtAMalformedOne) {
+  struct NoSender : PeerReceiver::Sender {
+    void PeerJoinedCluster(const std::string&) override {}
+  } sender;
+  LinkStats stats;
+  PeerReceiver receiver(server_, applier(), sender, stats);
+  receiver.set_node(n2_);
+  ASSERT_TRUE(server_.ConnectCluster("other", 0));
+  std::string payload;
+  protocol::PeerWriter w(&payload);
+  auto op = [&](OpCode code, std::string_view cluster, std::string_view key, const Meta& meta) {
+    w.U8(code);
+    w.Str(cluster);
+    w.Str(key);
+    w.Str("1.a@n2");
+    w.I64(100);
+    w.U8(0);
+    if (code == kOpRegister || code == kOpJoin) WriteMeta(w, meta);
+  };
+  op(kOpRegister, "", "k1", {{"v", "1"}});
+  op(kOpJoin, "", "g1", {{"v", "1"}});
+  op(kOpJoin, "not-here", "g1", {});  // A cluster this node is not in: skipped.
+  op(kOpJoin, "other", "g1", {{"v", "other"}});
+  op(kOpJoin, "", "g1", {{"v", "2"}});  // The same key again: the previous change is in place.
+  op(kOpLeave, "", "g1", {});
+  op(kOpUnregister, "", "k1", {});
+  op(kOpRegister, "", "k2", {{"v", "3"}});
+  ASSERT_TRUE(receiver.Handle(protocol::PeerFrameType::kBatch, payload));
+  EXPECT_EQ(stats.ops_received, 8u);
+  auto evs = Events();
+  std::vector<std::string> got;
+  for (const Ev& e : evs) got.push_back(e.type + " " + e.cluster + "/" + e.key);
+  // (The monitor follows the default cluster only.)
+  EXPECT_EQ(got, (std::vector<std::string>{"registered /k1", "joined /g1", "joined /g1", "left /g1",
+                                           "unregistered /k1", "registered /k2"}))
+      << Describe(evs);
+  ASSERT_GE(evs.size(), 3u);
+  EXPECT_EQ(evs[2].previous, (Meta{{"v", "1"}}));
+  EXPECT_EQ(Held("k1"), nullptr);
+  ASSERT_NE(Held("k2"), nullptr);
+  EXPECT_EQ(MemberOf("g1", "1.a@n2"), nullptr);
+  ASSERT_NE(MemberOf("g1", "1.a@n2", server_.FindCluster("other")), nullptr);
+
+  // Two good changes, then one cut after its key: both apply, and the batch fails.
+  payload.clear();
+  op(kOpRegister, "", "k3", {});
+  op(kOpJoin, "", "g3", {});
+  w.U8(kOpRegister);
+  w.Str("");
+  w.Str("k4");
+  EXPECT_FALSE(receiver.Handle(protocol::PeerFrameType::kBatch, payload));
+  EXPECT_NE(Held("k3"), nullptr);
+  EXPECT_NE(MemberOf("g3", "1.a@n2"), nullptr);
+  EXPECT_EQ(Held("k4"), nullptr);
 }
 
 TEST_F(ApplierTest, SnapshotOfANewEntryEmitsItsEvent) {
