@@ -1,17 +1,20 @@
 #include "tools/loadgen/command_template.h"
 
 #include <cctype>
-#include <cstdio>
+#include <charconv>
 
 namespace groupd::loadgen {
 
 namespace {
 
+// std::to_chars, not snprintf: the loader formats a number per command, and on the core it
+// shares with a server under test snprintf took about half of its own time.
 void AppendUint(std::string* out, uint64_t v, bool padded) {
-  char buf[32];
-  int n = padded ? snprintf(buf, sizeof(buf), "%012llu", static_cast<unsigned long long>(v))
-                 : snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(v));
-  out->append(buf, static_cast<size_t>(n));
+  char buf[24];
+  char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  size_t n = static_cast<size_t>(end - buf);
+  if (padded && n < 12) out->append(12 - n, '0');
+  out->append(buf, n);
 }
 
 }  // namespace
