@@ -148,7 +148,7 @@ const CommandSpec* Server::LookAhead(std::span<const std::string_view> args) {
   // itself parses its options, and a wrong guess only loads a slot it does not use.
   std::string_view cluster;
   for (size_t i = spec->first_key + 1; i + 1 < args.size(); i++) {
-    if (EqualsIgnoreCase(args[i], "cluster")) {
+    if (args[i].size() == 7 && EqualsIgnoreCase(args[i], "cluster")) {
       cluster = args[i + 1];
       break;
     }

@@ -108,12 +108,13 @@ class KeyedTable {
   }
   const T* Find(std::string_view key) const { return const_cast<KeyedTable*>(this)->Find(key); }
 
-  // Starts loading the slot where a lookup or insert of key begins (and its slot in the old array
-  // during a rebuild), so that a caller that knows its next keys ahead (a pipelined batch) takes
-  // the cache miss while it still works on the current one.
-  void Prefetch(std::string_view key) const {
+  // Starts loading the slot where a lookup or insert of a key begins (and its slot in the old
+  // array during a rebuild), so that a caller that knows its next keys ahead (a pipelined batch)
+  // takes the cache miss while it still works on the current one. key_hash is
+  // std::hash<std::string_view> of the key, which the caller has when it picked a shard with it.
+  void Prefetch(size_t key_hash) const {
     if (cur_.cap == 0) return;
-    uint64_t h = Hash(key);
+    uint64_t h = HashOf(key_hash);
     __builtin_prefetch(&cur_.s[Home(h, seed_, cur_.cap)]);
     if (rehashing()) __builtin_prefetch(&old_.s[Home(h, seed_, old_.cap)]);
   }
@@ -377,10 +378,11 @@ class KeyedTable {
     return reinterpret_cast<Node*>(const_cast<T*>(&value));
   }
 
-  static uint64_t Hash(std::string_view key) {
-    // std::hash (murmur-based) then a multiply, so both the low bits (the home slot) and the
-    // high 16 (the tag) depend on every byte.
-    return static_cast<uint64_t>(std::hash<std::string_view>{}(key)) * 0x9E3779B97F4A7C15ULL;
+  static uint64_t Hash(std::string_view key) { return HashOf(std::hash<std::string_view>{}(key)); }
+  // std::hash (murmur-based) then a multiply, so both the low bits (the home slot) and the high 16
+  // (the tag) depend on every byte.
+  static uint64_t HashOf(size_t key_hash) {
+    return static_cast<uint64_t>(key_hash) * 0x9E3779B97F4A7C15ULL;
   }
   // The home slot: the hash mixed with the table's seed, scaled to [0, capacity).
   //

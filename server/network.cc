@@ -88,29 +88,33 @@ class Connection : public ClientTransport {
       buf = in_;
     }
     size_t consumed = 0;
-    bool have_next = false;  // next_ holds the command at buf[consumed], parsed and looked up.
+    // parsers_[1 - cur_] holds the command at buf[consumed], parsed and looked up, when true.
+    bool have_next = false;
+    const CommandSpec* next_spec = nullptr;
     while (!client_.close_after_reply && !client_.close_asap) {
       protocol::ParseResult r = protocol::ParseResult::kCommand;
-      const CommandSpec* spec = nullptr;
+      const CommandSpec* spec = next_spec;
       if (have_next) {
-        std::swap(parser_, next_);
-        spec = next_spec_;
+        cur_ ^= 1;
         have_next = false;
-      } else {
-        r = parser_.Parse(buf.substr(consumed), server_.LimitsFor(client_));
-        if (r == protocol::ParseResult::kCommand) spec = server_.commands().Find(parser_.args()[0]);
       }
+      protocol::RequestParser& parser = parsers_[cur_];
+      if (spec == nullptr) {
+        r = parser.Parse(buf.substr(consumed), server_.LimitsFor(client_));
+        if (r == protocol::ParseResult::kCommand) spec = server_.commands().Find(parser.args()[0]);
+      }
+      next_spec = nullptr;
       if (r == protocol::ParseResult::kIncomplete) break;
       if (r == protocol::ParseResult::kError) {
         server_.stats().protocol_errors++;
         GD_LOG_VERBOSE("protocol error from client id={} addr={}: {}", client_.id, client_.addr,
-                       parser_.error());
-        client_.writer.Error(std::string("ERR ") + std::string(parser_.error()));
+                       parser.error());
+        client_.writer.Error(std::string("ERR ") + std::string(parser.error()));
         client_.close_after_reply = true;
         consumed = buf.size();
         break;
       }
-      size_t n = parser_.consumed();
+      size_t n = parser.consumed();
       if (r == protocol::ParseResult::kCommand) {
         // Parse the next command of a pipelined batch before running this one, so that its
         // key's table slot loads meanwhile (a cache miss that was a third of a GJOIN's time in
@@ -118,15 +122,15 @@ class Connection : public ClientTransport {
         // CONFIG SET) may change the limits the next command is parsed with. Anything but a
         // whole command is left to parse again in turn.
         if (spec != nullptr && spec->key_table != KeyTable::kNone) {
-          if (next_.Parse(buf.substr(consumed + n), server_.LimitsFor(client_)) ==
+          protocol::RequestParser& next = parsers_[cur_ ^ 1];
+          if (next.Parse(buf.substr(consumed + n), server_.LimitsFor(client_)) ==
               protocol::ParseResult::kCommand) {
-            next_spec_ = server_.LookAhead(next_.args());
-            have_next = true;
-          } else {
-            next_.Reset();
+            next_spec = server_.LookAhead(next.args());
+            have_next = next_spec != nullptr;
           }
+          if (!have_next) next.Reset();
         }
-        server_.Execute(client_, parser_.args(), spec);
+        server_.Execute(client_, parser.args(), spec);
       }
       consumed += n;
     }
@@ -163,10 +167,10 @@ class Connection : public ClientTransport {
   Server& server_;
   std::unique_ptr<uvw::TcpStream> stream_;
   Client client_;
-  protocol::RequestParser parser_;
-  // The next command of a pipelined batch, parsed ahead (see OnData).
-  protocol::RequestParser next_;
-  const CommandSpec* next_spec_ = nullptr;
+  // parsers_[cur_] parses the input; the other takes the next command of a pipelined batch
+  // ahead of its turn (see OnData).
+  protocol::RequestParser parsers_[2];
+  int cur_ = 0;
   std::string in_;
   bool attached_ = false;
   bool closing_ = false;

@@ -73,7 +73,8 @@ Server::Server(Config config) : config_(std::move(config)), start_ms_(NowMs()) {
   // The incarnation is the start time in microseconds: a restarted node always gets a larger
   // one, so pids of an earlier run are never issued again.
   incarnation_ = Base36(static_cast<uint64_t>(NowUs()));
-  clusters_.emplace("", std::make_unique<ClusterState>("", config_.shards));
+  default_cluster_ =
+      clusters_.emplace("", std::make_unique<ClusterState>("", config_.shards)).first->second.get();
   node_names_.push_back(node_name_);
   RegisterAllCommands(commands_);
   acl_ = std::make_unique<Acl>(&commands_);
@@ -191,6 +192,7 @@ void Server::KillClient(Client& c, Reason reason, bool flush_output) {
 // --- Clusters -----------------------------------------------------------------------------------
 
 ClusterState* Server::FindCluster(std::string_view name) {
+  if (name.empty()) return default_cluster_;  // Most commands name no cluster.
   auto it = clusters_.find(name);
   return it == clusters_.end() ? nullptr : it->second.get();
 }
@@ -228,7 +230,8 @@ bool Server::DisconnectCluster(std::string_view name_arg) {
     }
     for (auto&& [gname, g] : shard.groups) {
       for (auto& [pid, m] : g.members) {
-        if (m.node == kLocalNode) locals.push_back({EntryKind::kGroup, std::string(gname), pid.owner()});
+        if (m.node == kLocalNode)
+          locals.push_back({EntryKind::kGroup, std::string(gname), pid.owner()});
       }
     }
   }
@@ -265,8 +268,8 @@ RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string
     prev = r.previous_meta;
   }
   // The entry holds meta now (read from the argument: the node's copy has no length).
-  EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, meta, prev,
-                 Reason::kNone, r.entry->time_us);
+  EmitEntryEvent(EventType::kRegistered, cl, key, owner.pid, kLocalNode, meta, prev, Reason::kNone,
+                 r.entry->time_us);
   return r;
 }
 
@@ -280,8 +283,7 @@ void Server::DropOwnedRef(Owner& owner, ClusterState& cl, uint32_t slot) {
   }
 }
 
-bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key,
-                             Reason reason) {
+bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Reason reason) {
   auto removed = Unregister(cl.ShardFor(key), key, owner.pid, kLocalNode);
   if (!removed) return false;
   DropOwnedRef(owner, cl, removed->entry.owned_slot);
@@ -296,8 +298,8 @@ JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view gr
   JoinResult r = Join(shard, group, owner.pid, Member{.node = kLocalNode, .meta = std::move(meta)});
   if (r.created) r.member->owned_slot = owner.owned.Add(&cl, OwnedIndex::Ref::Group(r.group));
   EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, r.member->meta,
-                 r.created ? std::nullopt : std::optional<MetaView>(r.previous_meta),
-                 Reason::kNone, 0);
+                 r.created ? std::nullopt : std::optional<MetaView>(r.previous_meta), Reason::kNone,
+                 0);
   return r;
 }
 
@@ -514,8 +516,8 @@ void Server::CheckOutputLimits(Client& c) {
   }
   if (!over) return;
   (pubsub_class ? stats_.obuf_disconnects_pubsub : stats_.obuf_disconnects_normal)++;
-  GD_LOG_INFO("client id={} addr={} closed for overcoming of output buffer limits ({} bytes)",
-              c.id, c.addr, used);
+  GD_LOG_INFO("client id={} addr={} closed for overcoming of output buffer limits ({} bytes)", c.id,
+              c.addr, used);
   c.out.clear();
   KillClient(c, Reason::kDisconnect);
 }
@@ -554,8 +556,7 @@ void Server::Cron(int64_t now_ms) {
 bool Server::RehashTables(uint64_t budget_us) {
   // In steps of kSlots slots, checking the clock between steps.
   constexpr size_t kSlots = 1024;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::microseconds(budget_us);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(budget_us);
   for (auto& [name, cl] : clusters_) {
     for (Shard& shard : cl->shards) {
       while (shard.registry.Rehash(kSlots) || shard.groups.Rehash(kSlots)) {

@@ -31,9 +31,10 @@ struct ClusterState {
   // Starts loading the slot where a lookup of key in one of its shard's tables begins, for a
   // caller that knows its next key while it works on the current one (see KeyedTable::Prefetch).
   void Prefetch(KeyTable table, std::string_view key) {
-    Shard& shard = ShardFor(key);
-    if (table == KeyTable::kRegistry) shard.registry.Prefetch(key);
-    if (table == KeyTable::kGroups) shard.groups.Prefetch(key);
+    size_t h = std::hash<std::string_view>{}(key);
+    Shard& shard = shards[h % shards.size()];
+    if (table == KeyTable::kRegistry) shard.registry.Prefetch(h);
+    if (table == KeyTable::kGroups) shard.groups.Prefetch(h);
   }
   size_t Registrations() const;
   size_t LocalRegistrations() const;
@@ -135,7 +136,7 @@ class Server : public DeliverySink {
   const CommandSpec* LookAhead(std::span<const std::string_view> args);
 
   // --- Clusters ------------------------------------------------------------------------------
-  ClusterState& default_cluster() { return *clusters_.at(""); }
+  ClusterState& default_cluster() { return *default_cluster_; }
   ClusterState* FindCluster(std::string_view name);
   // Connects to name (no-op if connected); ttl_ms > 0 sets a lease on a new connection.
   // Returns true if newly connected.
@@ -250,6 +251,7 @@ class Server : public DeliverySink {
   // Keyed by a view of the client's own Owner::pid, which lives as long as the client.
   std::unordered_map<std::string_view, Client*> clients_by_pid_;
   std::map<std::string, std::unique_ptr<ClusterState>, std::less<>> clusters_;
+  ClusterState* default_cluster_ = nullptr;  // clusters_[""], which is never removed.
   std::vector<Client*> pending_;
   struct DispatchScratch {
     std::string channel, inbox;
