@@ -83,6 +83,22 @@ class ApplierTest : public ::testing::Test {
     return *applier_;
   }
 
+  // The receiving half of a link from n2, fed frames by the test (nothing is sent back).
+  struct Receiver {
+    struct NoSender : PeerReceiver::Sender {
+      void PeerJoinedCluster(const std::string&) override {}
+    } sender;
+    LinkStats stats;
+    PeerReceiver receiver;
+    Receiver(Server& server, Applier& applier, NodeId node)
+        : receiver(server, applier, sender, stats) {
+      receiver.set_node(node);
+    }
+    bool Handle(protocol::PeerFrameType type, std::string_view payload) {
+      return receiver.Handle(type, payload);
+    }
+  };
+
   Client* NewClient() {
     auto c = std::make_unique<Client>(server_.NextClientId());
     EXPECT_TRUE(server_.AttachClient(c.get()));
@@ -297,12 +313,7 @@ TEST_F(ApplierTest, SnapshotWithChangedMetaEmitsTheUpdate) {
 // A snapshot's begin frame may say how many registrations follow; a receiver holding none of the
 // sender's makes room for them in each registry at once (older senders say nothing).
 TEST_F(ApplierTest, SnapshotBeginWithACountMakesRoomOnlyWhenNothingOfThePeerIsHeld) {
-  struct NoSender : PeerReceiver::Sender {
-    void PeerJoinedCluster(const std::string&) override {}
-  } sender;
-  LinkStats stats;
-  PeerReceiver receiver(server_, applier(), sender, stats);
-  receiver.set_node(n2_);
+  Receiver receiver(server_, applier(), n2_);
   auto begin = [&](std::optional<uint64_t> count) {
     std::string payload;
     protocol::PeerWriter w(&payload);
@@ -366,12 +377,7 @@ TEST_F(ApplierTest, SnapshotBeginWithACountMakesRoomOnlyWhenNothingOfThePeerIsHe
 // the next key's table slot): changes still apply one by one, in order, in their own clusters,
 // and a malformed change fails the batch only after every change before it applied.
 TEST_F(ApplierTest, ABatchAppliesItsChangesInOrderAndStopsAtAMalformedOne) {
-  struct NoSender : PeerReceiver::Sender {
-    void PeerJoinedCluster(const std::string&) override {}
-  } sender;
-  LinkStats stats;
-  PeerReceiver receiver(server_, applier(), sender, stats);
-  receiver.set_node(n2_);
+  Receiver receiver(server_, applier(), n2_);
   ASSERT_TRUE(server_.ConnectCluster("other", 0));
   std::string payload;
   protocol::PeerWriter w(&payload);
@@ -393,7 +399,7 @@ TEST_F(ApplierTest, ABatchAppliesItsChangesInOrderAndStopsAtAMalformedOne) {
   op(kOpUnregister, "", "k1", {});
   op(kOpRegister, "", "k2", {{"v", "3"}});
   ASSERT_TRUE(receiver.Handle(protocol::PeerFrameType::kBatch, payload));
-  EXPECT_EQ(stats.ops_received, 8u);
+  EXPECT_EQ(receiver.stats.ops_received, 8u);
   auto evs = Events();
   std::vector<std::string> got;
   for (const Ev& e : evs) got.push_back(e.type + " " + e.cluster + "/" + e.key);
