@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <utility>
+
 #include "protocol/resp_parser.h"
 #include "server/log.h"
 
@@ -88,22 +90,17 @@ class Connection : public ClientTransport {
       buf = in_;
     }
     size_t consumed = 0;
-    // parsers_[1 - cur_] holds the command at buf[consumed], parsed and looked up, when true.
-    bool have_next = false;
+    // When set, parsers_[cur_ ^ 1] holds the command at buf[consumed], parsed and looked up.
     const CommandSpec* next_spec = nullptr;
     while (!client_.close_after_reply && !client_.close_asap) {
       protocol::ParseResult r = protocol::ParseResult::kCommand;
-      const CommandSpec* spec = next_spec;
-      if (have_next) {
-        cur_ ^= 1;
-        have_next = false;
-      }
+      const CommandSpec* spec = std::exchange(next_spec, nullptr);
+      if (spec != nullptr) cur_ ^= 1;
       protocol::RequestParser& parser = parsers_[cur_];
       if (spec == nullptr) {
         r = parser.Parse(buf.substr(consumed), server_.LimitsFor(client_));
         if (r == protocol::ParseResult::kCommand) spec = server_.commands().Find(parser.args()[0]);
       }
-      next_spec = nullptr;
       if (r == protocol::ParseResult::kIncomplete) break;
       if (r == protocol::ParseResult::kError) {
         server_.stats().protocol_errors++;
@@ -126,9 +123,8 @@ class Connection : public ClientTransport {
           if (next.Parse(buf.substr(consumed + n), server_.LimitsFor(client_)) ==
               protocol::ParseResult::kCommand) {
             next_spec = server_.LookAhead(next.args());
-            have_next = next_spec != nullptr;
           }
-          if (!have_next) next.Reset();
+          if (next_spec == nullptr) next.Reset();  // Parsed again in turn.
         }
         server_.Execute(client_, parser.args(), spec);
       }
