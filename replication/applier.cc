@@ -10,11 +10,12 @@ namespace groupd::replication {
 
 void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
                        int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
-  Shard& shard = cl.ShardFor(key);
+  const HashedKey hk(key);
+  Shard& shard = cl.ShardFor(hk);
   // A new key (most of a snapshot or a heal) is stored in the one probe that finds it absent.
   RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us};
   entry.snapshot_mark = mark;
-  auto [found, created] = AddRegistration(shard, key, std::move(entry), meta);
+  auto [found, created] = AddRegistration(shard, hk, std::move(entry), meta);
   if (!created) {
     RegEntry& held = *found;
     if (held.pid == pid) {
@@ -40,7 +41,9 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       // at its own node, the claim becomes visible; if the claim's node sees the holder, it
       // evicts its process and the claim is withdrawn.
       GD_LOG_VERBOSE("registry conflict on '{}': {} keeps it over {}", key, held.pid, pid);
-      AddShadow(shard, key, Registration{std::move(entry), std::move(meta)});  // NOLINT(bugprone-use-after-move)
+      AddShadow(
+          shard, key,
+          Registration{std::move(entry), std::move(meta)});  // NOLINT(bugprone-use-after-move)
       return;
     }
     GD_LOG_VERBOSE("registry conflict on '{}': {} wins over {}", key, pid, held.pid);
@@ -61,16 +64,18 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
     }
   }
   // Won a conflict: the holder is gone, and entry, left alone above, goes in now.
-  if (!created) AddRegistration(shard, key, std::move(entry), meta);  // NOLINT(bugprone-use-after-move)
+  if (!created)
+    AddRegistration(shard, key, std::move(entry), meta);  // NOLINT(bugprone-use-after-move)
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, meta, std::nullopt,
                          Reason::kNone, time_us);
 }
 
 void Applier::Promote(ClusterState& cl, std::string_view key) {
   if (evicting_cl_ == &cl && evicting_key_ == key) return;
-  Shard& shard = cl.ShardFor(key);
+  const HashedKey hk(key);
+  Shard& shard = cl.ShardFor(hk);
   auto it = shard.shadows.find(key);
-  if (it == shard.shadows.end() || Lookup(shard, key) != nullptr) return;
+  if (it == shard.shadows.end() || Lookup(shard, hk) != nullptr) return;
   std::vector<Registration>& claims = it->second;
   auto candidate = [&](const Registration& c) {
     return Candidate{c.entry.pid, server_.NodeName(c.entry.node), c.entry.time_us, c.meta};
@@ -86,7 +91,7 @@ void Applier::Promote(ClusterState& cl, std::string_view key) {
   Pid pid = winner.entry.pid;
   NodeId node = winner.entry.node;
   int64_t time_us = winner.entry.time_us;
-  groupd::Register(shard, key, std::move(winner.entry), winner.meta);
+  groupd::Register(shard, hk, std::move(winner.entry), winner.meta);
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, winner.meta, std::nullopt,
                          Reason::kNone, time_us);
 }
@@ -97,7 +102,8 @@ void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegE
   Client* c = server_.FindClient(loser.pid.owner());
   if (c == nullptr) {
     // No live owner (should not happen): drop the entry so the winner can be stored.
-    RemoveRegistration(cl.ShardFor(key), key);
+    const HashedKey hk(key);
+    RemoveRegistration(cl.ShardFor(hk), hk);
     return;
   }
   // Tell the loser before it goes: a push frame on RESP3, and the notice channel for anyone
@@ -135,26 +141,28 @@ void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegE
   if (kill) server_.KillClient(*c, Reason::kKilled, /*flush_output=*/true);
 }
 
-void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key,
-                         std::string_view pid, Reason reason) {
-  Shard& shard = cl.ShardFor(key);
-  auto removed = groupd::Unregister(shard, key, pid, node);
+void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+                         Reason reason) {
+  const HashedKey hk(key);
+  Shard& shard = cl.ShardFor(hk);
+  auto removed = groupd::Unregister(shard, hk, pid, node);
   if (!removed) {
     RemoveShadow(shard, key, pid);  // A withdrawn claim that was never visible here.
     return;
   }
-  server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, removed->meta,
-                         std::nullopt, reason, removed->entry.time_us);
+  server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, removed->meta, std::nullopt,
+                         reason, removed->entry.time_us);
   Promote(cl, key);
 }
 
 void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
                    Meta meta, bool from_snapshot, uint32_t mark) {
-  Shard& shard = cl.ShardFor(group);
+  const HashedKey hk(group);
+  Shard& shard = cl.ShardFor(hk);
   // A member already held needs a look first only while a snapshot is coming in: to mark it,
   // and to skip an unchanged one. A live join goes straight to the table.
   if (mark != 0 || from_snapshot) {
-    if (Group* g = FindGroup(shard, group)) {
+    if (Group* g = FindGroup(shard, hk)) {
       auto it = g->members.find(pid);
       if (it != g->members.end()) {
         Member& held = it->second;
@@ -165,7 +173,7 @@ void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::s
   }
   Member member{.node = node, .meta = std::move(meta)};
   member.snapshot_mark = mark;
-  JoinResult r = groupd::Join(shard, group, Intern(pid), std::move(member));
+  JoinResult r = groupd::Join(shard, hk, Intern(pid), std::move(member));
   server_.EmitEntryEvent(EventType::kJoined, cl, group, pid, node, r.member->meta,
                          r.created ? std::nullopt : std::optional<MetaView>(r.previous_meta),
                          Reason::kNone, 0);
@@ -173,12 +181,13 @@ void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::s
 
 void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
                     Reason reason) {
-  Shard& shard = cl.ShardFor(group);
-  const Group* g = FindGroup(shard, group);
+  const HashedKey hk(group);
+  Shard& shard = cl.ShardFor(hk);
+  const Group* g = FindGroup(shard, hk);
   if (g == nullptr) return;
   auto it = g->members.find(pid);
   if (it == g->members.end() || it->second.node != node) return;
-  auto removed = groupd::Leave(shard, group, pid);
+  auto removed = groupd::Leave(shard, hk, pid);
   server_.EmitEntryEvent(EventType::kLeft, cl, group, pid, node, removed->meta, std::nullopt,
                          reason, 0);
 }

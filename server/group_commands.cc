@@ -51,7 +51,8 @@ using SelectedGroups = absl::InlinedVector<std::pair<std::string_view, const Gro
 SelectedGroups SelectGroups(ClusterState& cl, std::string_view group) {
   SelectedGroups out;
   if (!IsPrefixQuery(group)) {
-    if (const Group* g = FindGroup(cl.ShardFor(group), group)) out.emplace_back(group, g);
+    const HashedKey hk(group);
+    if (const Group* g = FindGroup(cl.ShardFor(hk), hk)) out.emplace_back(group, g);
     return out;
   }
   for (const auto& shard : cl.shards) {

@@ -73,6 +73,18 @@ enum class TableGrowth {
 // to them (and KeyOf() views) stay valid until they are erased. A walk (Cursor, Seek, At) may be
 // spread across loop turns and changes: it sees every value held from its start to its end at
 // least once (see Seek). Not thread-safe.
+// A key with its std::hash. The hash picks a key's shard and, mixed further, its slot in the
+// shard's table: a caller that makes one HashedKey hashes the key once for both. A string
+// converts to one, hashing it.
+struct HashedKey {
+  HashedKey(std::string_view k)  // NOLINT(google-explicit-constructor)
+      : key(k), hash(std::hash<std::string_view>{}(k)) {}
+  HashedKey(const char* k) : HashedKey(std::string_view(k)) {}         // NOLINT
+  HashedKey(const std::string& k) : HashedKey(std::string_view(k)) {}  // NOLINT
+  std::string_view key;
+  size_t hash;
+};
+
 template <typename T, TableGrowth Growth = TableGrowth::kQuarterSteps>
 class KeyedTable {
  public:
@@ -102,19 +114,18 @@ class KeyedTable {
   size_t size() const { return cur_.live + old_.live; }
   bool empty() const { return size() == 0; }
 
-  T* Find(std::string_view key) {
-    Loc l = FindSlot(key, Hash(key));
+  T* Find(const HashedKey& key) {
+    Loc l = FindSlot(key.key, HashOf(key.hash));
     return l ? NodeOf(l.a->s[l.i])->value() : nullptr;
   }
-  const T* Find(std::string_view key) const { return const_cast<KeyedTable*>(this)->Find(key); }
+  const T* Find(const HashedKey& key) const { return const_cast<KeyedTable*>(this)->Find(key); }
 
   // Starts loading the slot where a lookup or insert of a key begins (and its slot in the old
   // array during a rebuild), so that a caller that knows its next keys ahead (a pipelined batch)
-  // takes the cache miss while it still works on the current one. key_hash is
-  // std::hash<std::string_view> of the key, which the caller has when it picked a shard with it.
-  void Prefetch(size_t key_hash) const {
+  // takes the cache miss while it still works on the current one.
+  void Prefetch(const HashedKey& key) const {
     if (cur_.cap == 0) return;
-    uint64_t h = HashOf(key_hash);
+    uint64_t h = HashOf(key.hash);
     __builtin_prefetch(&cur_.s[Home(h, seed_, cur_.cap)]);
     if (rehashing()) __builtin_prefetch(&old_.s[Home(h, seed_, old_.cap)]);
   }
@@ -123,16 +134,16 @@ class KeyedTable {
   // held under key and whether it is the new one. value is moved from only when it is stored,
   // so a caller may look at it after a false (one hash and probe where Find then Insert would
   // take two).
-  std::pair<T*, bool> Insert(std::string_view key, T&& value, std::string_view tail = {}) {
-    uint64_t h = Hash(key);
-    if (Loc l = FindSlot(key, h)) return {NodeOf(l.a->s[l.i])->value(), false};
+  std::pair<T*, bool> Insert(const HashedKey& key, T&& value, std::string_view tail = {}) {
+    uint64_t h = HashOf(key.hash);
+    if (Loc l = FindSlot(key.key, h)) return {NodeOf(l.a->s[l.i])->value(), false};
     if (rehashing()) Rehash(kRehashStepSlots);
     if ((cur_.live + cur_.tombstones + 1) * 5 > cur_.cap * 4) {
       // Grow a step when live values fill 3/5 of the slots, else purge tombstones.
       bool grow = (size() + 1) * 5 > cur_.cap * 3;
       Rebuild(cur_.cap == 0 ? 8 : grow ? NextCapacity(cur_.cap) : cur_.cap);
     }
-    Node* n = Node::Make(key, std::move(value), tail);
+    Node* n = Node::Make(key.key, std::move(value), tail);
     Place(cur_, h, reinterpret_cast<uint64_t>(n));
     return {n->value(), true};
   }
@@ -146,7 +157,7 @@ class KeyedTable {
   }
 
   // Removes key; returns its value.
-  std::optional<T> Erase(std::string_view key) {
+  std::optional<T> Erase(const HashedKey& key) {
     std::optional<T> removed;
     EraseIf(key, [&](T& value) {
       removed.emplace(std::move(value));
@@ -160,8 +171,8 @@ class KeyedTable {
   // and probe where Find then Erase would take two. Returns whether it erased. Never moves a
   // value to another slot, so erasing while iterating is safe.
   template <typename Take>
-  bool EraseIf(std::string_view key, Take&& take) {
-    Loc l = FindSlot(key, Hash(key));
+  bool EraseIf(const HashedKey& key, Take&& take) {
+    Loc l = FindSlot(key.key, HashOf(key.hash));
     if (!l) return false;
     Slots& a = *l.a;
     Node* n = NodeOf(a.s[l.i]);

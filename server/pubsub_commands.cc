@@ -226,10 +226,11 @@ void GDispatchCommand(CommandContext& ctx) {
   if (!kLocalOnly && ctx.server.on_remote_dispatch) {
     ctx.server.on_remote_dispatch(*cl, group, ctx.args[2]);
     // Processes on other nodes get it asynchronously there: count those this node knows of.
-    Shard& shard = cl->ShardFor(group);
-    const Group* g = FindGroup(shard, group);
+    const HashedKey hk(group);
+    Shard& shard = cl->ShardFor(hk);
+    const Group* g = FindGroup(shard, hk);
     if (g != nullptr) n += g->members.size() - g->local_count;
-    if (const RegEntry* e = Lookup(shard, group);
+    if (const RegEntry* e = Lookup(shard, hk);
         e != nullptr && e->node != kLocalNode && (g == nullptr || !g->members.contains(e->pid))) {
       n++;
     }

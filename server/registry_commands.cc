@@ -61,7 +61,8 @@ void GLookupCommand(CommandContext& ctx) {
   ClusterState* cl = ResolveCluster(ctx, opts);
   if (cl == nullptr) return;
   std::string_view key = ctx.args[1];
-  const RegEntry* e = Lookup(cl->ShardFor(key), key);
+  const HashedKey hk(key);
+  const RegEntry* e = Lookup(cl->ShardFor(hk), hk);
   if (e == nullptr) {
     ctx.reply.NullArray();
     return;

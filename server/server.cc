@@ -257,7 +257,8 @@ RegisterResult Server::RegisterLocal(Owner& owner, ClusterState& cl, std::string
                                      MetaView meta) {
   int64_t now = NowUs();
   RegEntry entry{.pid = owner.pid, .node = kLocalNode, .time_us = now};
-  RegisterResult r = Register(cl.ShardFor(key), key, std::move(entry), meta);
+  const HashedKey hk(key);
+  RegisterResult r = Register(cl.ShardFor(hk), hk, std::move(entry), meta);
   if (r.outcome == RegisterOutcome::kTaken) return r;
   std::optional<MetaView> prev;
   if (r.outcome == RegisterOutcome::kCreated) {
@@ -284,7 +285,8 @@ void Server::DropOwnedRef(Owner& owner, ClusterState& cl, uint32_t slot) {
 }
 
 bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view key, Reason reason) {
-  auto removed = Unregister(cl.ShardFor(key), key, owner.pid, kLocalNode);
+  const HashedKey hk(key);
+  auto removed = Unregister(cl.ShardFor(hk), hk, owner.pid, kLocalNode);
   if (!removed) return false;
   DropOwnedRef(owner, cl, removed->entry.owned_slot);
   EmitEntryEvent(EventType::kUnregistered, cl, key, owner.pid, kLocalNode, removed->meta,
@@ -294,8 +296,9 @@ bool Server::UnregisterLocal(Owner& owner, ClusterState& cl, std::string_view ke
 }
 
 JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view group, Meta meta) {
-  Shard& shard = cl.ShardFor(group);
-  JoinResult r = Join(shard, group, owner.pid, Member{.node = kLocalNode, .meta = std::move(meta)});
+  const HashedKey hk(group);
+  JoinResult r =
+      Join(cl.ShardFor(hk), hk, owner.pid, Member{.node = kLocalNode, .meta = std::move(meta)});
   if (r.created) r.member->owned_slot = owner.owned.Add(&cl, OwnedIndex::Ref::Group(r.group));
   EmitEntryEvent(EventType::kJoined, cl, group, owner.pid, kLocalNode, r.member->meta,
                  r.created ? std::nullopt : std::optional<MetaView>(r.previous_meta), Reason::kNone,
@@ -304,7 +307,8 @@ JoinResult Server::JoinLocal(Owner& owner, ClusterState& cl, std::string_view gr
 }
 
 bool Server::LeaveLocal(Owner& owner, ClusterState& cl, std::string_view group, Reason reason) {
-  auto removed = Leave(cl.ShardFor(group), group, owner.pid);
+  const HashedKey hk(group);
+  auto removed = Leave(cl.ShardFor(hk), hk, owner.pid);
   if (!removed) return false;
   DropOwnedRef(owner, cl, removed->owned_slot);
   EmitEntryEvent(EventType::kLeft, cl, group, owner.pid, kLocalNode, removed->meta, std::nullopt,
@@ -445,15 +449,16 @@ size_t Server::DispatchLocal(ClusterState& cl, std::string_view group, std::stri
     if (!delivered) stats_.dispatch_skipped++;
   };
 
-  Shard& shard = cl.ShardFor(group);
-  const Group* g = FindGroup(shard, group);
+  const HashedKey hk(group);
+  Shard& shard = cl.ShardFor(hk);
+  const Group* g = FindGroup(shard, hk);
   if (g != nullptr) {
     for (const auto& [pid, m] : g->members) {
       if (m.node == kLocalNode) deliver_to_pid(pid, pid.owner());
     }
   }
   // The process registered under the key, unless it is also a member (it got it already).
-  if (const RegEntry* e = Lookup(shard, group);
+  if (const RegEntry* e = Lookup(shard, hk);
       e != nullptr && e->node == kLocalNode && (g == nullptr || !g->members.contains(e->pid))) {
     deliver_to_pid(e->pid, e->pid.owner());
   }

@@ -25,16 +25,15 @@ namespace groupd {
 struct ClusterState {
   ClusterState(std::string name, int shards) : name(std::move(name)), shards(shards) {}
 
-  Shard& ShardFor(std::string_view key) {
-    return shards[std::hash<std::string_view>{}(key) % shards.size()];
-  }
+  // The shard of a key. Pass the HashedKey on to the shard's table operations, so that the key
+  // is hashed once.
+  Shard& ShardFor(const HashedKey& key) { return shards[key.hash % shards.size()]; }
   // Starts loading the slot where a lookup of key in one of its shard's tables begins, for a
   // caller that knows its next key while it works on the current one (see KeyedTable::Prefetch).
-  void Prefetch(KeyTable table, std::string_view key) {
-    size_t h = std::hash<std::string_view>{}(key);
-    Shard& shard = shards[h % shards.size()];
-    if (table == KeyTable::kRegistry) shard.registry.Prefetch(h);
-    if (table == KeyTable::kGroups) shard.groups.Prefetch(h);
+  void Prefetch(KeyTable table, const HashedKey& key) {
+    Shard& shard = ShardFor(key);
+    if (table == KeyTable::kRegistry) shard.registry.Prefetch(key);
+    if (table == KeyTable::kGroups) shard.groups.Prefetch(key);
   }
   size_t Registrations() const;
   size_t LocalRegistrations() const;

@@ -16,7 +16,7 @@ void CountNode(Shard& shard, NodeId node, bool added) {
 // Removes the registration under key if remove(entry) says so; returns it, its meta copied out
 // of the node before the node goes.
 template <typename Pred>
-std::optional<Registration> RemoveRegistrationIf(Shard& shard, std::string_view key,
+std::optional<Registration> RemoveRegistrationIf(Shard& shard, const HashedKey& key,
                                                  Pred&& remove) {
   std::optional<Registration> removed;
   shard.registry.EraseIf(key, [&](RegEntry& e) {
@@ -42,7 +42,7 @@ void ForEachPrefix(std::string_view name, Fn&& fn) {
 
 }  // namespace
 
-std::pair<RegEntry*, bool> AddRegistration(Shard& shard, std::string_view key, RegEntry&& entry,
+std::pair<RegEntry*, bool> AddRegistration(Shard& shard, const HashedKey& key, RegEntry&& entry,
                                            MetaView meta) {
   const NodeId node = entry.node;
   auto added = shard.registry.Insert(key, std::move(entry), meta.Encoded());
@@ -53,11 +53,12 @@ std::pair<RegEntry*, bool> AddRegistration(Shard& shard, std::string_view key, R
   return added;
 }
 
-RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, MetaView meta) {
+RegisterResult Register(Shard& shard, const HashedKey& key, RegEntry&& entry, MetaView meta) {
   // AddRegistration leaves entry alone when the key is held, so it is still ours to compare.
   auto [held, created] = AddRegistration(shard, key, std::move(entry), meta);
   if (created) return {RegisterOutcome::kCreated, {}, held};
-  if (held->pid != entry.pid) return {RegisterOutcome::kTaken, {}, held};  // NOLINT(bugprone-use-after-move)
+  if (held->pid != entry.pid)
+    return {RegisterOutcome::kTaken, {}, held};  // NOLINT(bugprone-use-after-move)
   Meta previous;
   held = ReplaceMeta(shard, held, meta, &previous);
   return {RegisterOutcome::kUpdated, std::move(previous), held};
@@ -69,21 +70,24 @@ RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previo
   return shard.registry.ReplaceTail(entry, old.Encoded().size(), meta.Encoded());
 }
 
-std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid,
+std::optional<Registration> Unregister(Shard& shard, const HashedKey& key, std::string_view pid,
                                        NodeId node) {
   return RemoveRegistrationIf(shard, key,
                               [&](const RegEntry& e) { return e.pid == pid && e.node == node; });
 }
 
-std::optional<Registration> RemoveRegistration(Shard& shard, std::string_view key) {
+std::optional<Registration> RemoveRegistration(Shard& shard, const HashedKey& key) {
   return RemoveRegistrationIf(shard, key, [](const RegEntry&) { return true; });
 }
 
-const RegEntry* Lookup(const Shard& shard, std::string_view key) { return shard.registry.Find(key); }
+const RegEntry* Lookup(const Shard& shard, const HashedKey& key) {
+  return shard.registry.Find(key);
+}
 
 void AddShadow(Shard& shard, std::string_view key, Registration&& claim) {
   auto it = shard.shadows.find(key);
-  if (it == shard.shadows.end()) it = shard.shadows.emplace(std::string(key), std::vector<Registration>{}).first;
+  if (it == shard.shadows.end())
+    it = shard.shadows.emplace(std::string(key), std::vector<Registration>{}).first;
   for (auto& c : it->second) {
     if (c.entry.pid == claim.entry.pid) {
       c = std::move(claim);
@@ -103,13 +107,13 @@ bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid) {
   return removed;
 }
 
-JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member) {
+JoinResult Join(Shard& shard, const HashedKey& group, const Pid& pid, Member&& member) {
   // Not a structured binding: the lambda below captures the group, which clang before 16
   // refuses for a binding (make fuzz builds with Debian 12's clang 14).
   std::pair<Group*, bool> inserted = shard.groups.Insert(group, Group{});
   Group* g = inserted.first;
   if (inserted.second) {
-    ForEachPrefix(group, [&](std::string_view prefix) {
+    ForEachPrefix(group.key, [&](std::string_view prefix) {
       auto it = shard.prefixes.find(prefix);
       if (it == shard.prefixes.end()) it = shard.prefixes.try_emplace(std::string(prefix)).first;
       it->second.insert(g);
@@ -132,7 +136,7 @@ JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& m
   return {true, {}, &mit->second, g};
 }
 
-std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid) {
+std::optional<Member> Leave(Shard& shard, const HashedKey& group, std::string_view pid) {
   std::optional<Member> removed;
   // One probe: the group is erased from inside the walk when its last member leaves.
   shard.groups.EraseIf(group, [&](Group& g) {
@@ -147,7 +151,7 @@ std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_vi
       shard.local_memberships--;
     }
     if (!g.members.empty()) return false;
-    ForEachPrefix(group, [&](std::string_view prefix) {
+    ForEachPrefix(group.key, [&](std::string_view prefix) {
       auto it = shard.prefixes.find(prefix);
       it->second.erase(&g);
       if (it->second.empty()) shard.prefixes.erase(it);
@@ -157,11 +161,11 @@ std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_vi
   return removed;
 }
 
-const Group* FindGroup(const Shard& shard, std::string_view group) {
+const Group* FindGroup(const Shard& shard, const HashedKey& group) {
   return shard.groups.Find(group);
 }
 
-Group* FindGroup(Shard& shard, std::string_view group) { return shard.groups.Find(group); }
+Group* FindGroup(Shard& shard, const HashedKey& group) { return shard.groups.Find(group); }
 
 bool PrefixIndexInStep(const Shard& shard) {
   size_t listed = 0;

@@ -95,15 +95,15 @@ struct RegisterResult {
 // Registers entry.pid under key with meta. The same pid re-registering replaces its meta (keeping
 // its registration time; a longer meta moves the entry, so holders of a pointer to it take up
 // result.entry); another pid holding the key gives kTaken and changes nothing.
-RegisterResult Register(Shard& shard, std::string_view key, RegEntry&& entry, MetaView meta);
-inline RegisterResult Register(Shard& shard, std::string_view key, Registration&& r) {
+RegisterResult Register(Shard& shard, const HashedKey& key, RegEntry&& entry, MetaView meta);
+inline RegisterResult Register(Shard& shard, const HashedKey& key, Registration&& r) {
   return Register(shard, key, std::move(r.entry), r.meta);
 }
 
 // Stores entry under key with meta unless the key is held; returns the entry held under key and
 // whether it is the new one. entry is moved from only when stored. Register's first step, for a
 // caller that decides itself what a held key means (the Applier).
-std::pair<RegEntry*, bool> AddRegistration(Shard& shard, std::string_view key, RegEntry&& entry,
+std::pair<RegEntry*, bool> AddRegistration(Shard& shard, const HashedKey& key, RegEntry&& entry,
                                            MetaView meta);
 
 // Replaces the meta of a held entry, putting the old one in *previous. Returns the entry, which a
@@ -111,13 +111,13 @@ std::pair<RegEntry*, bool> AddRegistration(Shard& shard, std::string_view key, R
 RegEntry* ReplaceMeta(Shard& shard, RegEntry* entry, MetaView meta, Meta* previous);
 
 // Removes key if pid, a process of node, holds it; returns the removed registration.
-std::optional<Registration> Unregister(Shard& shard, std::string_view key, std::string_view pid,
+std::optional<Registration> Unregister(Shard& shard, const HashedKey& key, std::string_view pid,
                                        NodeId node);
 
 // Removes key whoever holds it (used when a conflict or node loss evicts an entry).
-std::optional<Registration> RemoveRegistration(Shard& shard, std::string_view key);
+std::optional<Registration> RemoveRegistration(Shard& shard, const HashedKey& key);
 
-const RegEntry* Lookup(const Shard& shard, std::string_view key);
+const RegEntry* Lookup(const Shard& shard, const HashedKey& key);
 
 struct JoinResult {
   bool created;
@@ -127,7 +127,7 @@ struct JoinResult {
 };
 
 // Adds pid to group, or replaces its meta in place if it already is a member.
-JoinResult Join(Shard& shard, std::string_view group, const Pid& pid, Member&& member);
+JoinResult Join(Shard& shard, const HashedKey& group, const Pid& pid, Member&& member);
 
 // Keeps (or replaces) a losing remote claim on key.
 void AddShadow(Shard& shard, std::string_view key, Registration&& claim);
@@ -135,10 +135,10 @@ void AddShadow(Shard& shard, std::string_view key, Registration&& claim);
 bool RemoveShadow(Shard& shard, std::string_view key, std::string_view pid);
 
 // Removes pid from group; returns its membership. Empty groups are erased.
-std::optional<Member> Leave(Shard& shard, std::string_view group, std::string_view pid);
+std::optional<Member> Leave(Shard& shard, const HashedKey& group, std::string_view pid);
 
-const Group* FindGroup(const Shard& shard, std::string_view group);
-Group* FindGroup(Shard& shard, std::string_view group);
+const Group* FindGroup(const Shard& shard, const HashedKey& group);
+Group* FindGroup(Shard& shard, const HashedKey& group);
 
 // Calls fn(name, group) for every group whose name starts with prefix, in no particular order.
 // REQUIRES: IsPrefixQuery(prefix).
