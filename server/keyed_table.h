@@ -55,6 +55,18 @@ enum class TableGrowth {
   kDoubling,
 };
 
+// A key with its std::hash. The hash picks a key's shard and, mixed further, its slot in the
+// shard's table: a caller that makes one HashedKey hashes the key once for both. A string
+// converts to one, hashing it.
+struct HashedKey {
+  HashedKey(std::string_view k)  // NOLINT(google-explicit-constructor)
+      : key(k), hash(std::hash<std::string_view>{}(k)) {}
+  HashedKey(const char* k) : HashedKey(std::string_view(k)) {}         // NOLINT
+  HashedKey(const std::string& k) : HashedKey(std::string_view(k)) {}  // NOLINT
+  std::string_view key;
+  size_t hash;
+};
+
 // A hash table from string keys to values of type T (a shard's registry entries, its groups).
 // Each value lives in one allocation together with its key and an optional tail of bytes the
 // value's type interprets (a registration's encoded meta): a RegEntry, a 16-byte key and a
@@ -73,18 +85,6 @@ enum class TableGrowth {
 // to them (and KeyOf() views) stay valid until they are erased. A walk (Cursor, Seek, At) may be
 // spread across loop turns and changes: it sees every value held from its start to its end at
 // least once (see Seek). Not thread-safe.
-// A key with its std::hash. The hash picks a key's shard and, mixed further, its slot in the
-// shard's table: a caller that makes one HashedKey hashes the key once for both. A string
-// converts to one, hashing it.
-struct HashedKey {
-  HashedKey(std::string_view k)  // NOLINT(google-explicit-constructor)
-      : key(k), hash(std::hash<std::string_view>{}(k)) {}
-  HashedKey(const char* k) : HashedKey(std::string_view(k)) {}         // NOLINT
-  HashedKey(const std::string& k) : HashedKey(std::string_view(k)) {}  // NOLINT
-  std::string_view key;
-  size_t hash;
-};
-
 template <typename T, TableGrowth Growth = TableGrowth::kQuarterSteps>
 class KeyedTable {
  public:
