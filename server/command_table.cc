@@ -145,15 +145,14 @@ const CommandSpec* Server::LookAhead(std::span<const std::string_view> args) {
     return spec;
   }
   // The cluster a CLUSTER option names, else the default. A guess is harmless: the command
-  // itself parses its options, and a wrong guess only loads a slot it does not use.
-  std::string_view cluster;
-  for (size_t i = spec->first_key + 1; i + 1 < args.size(); i++) {
-    if (args[i].size() == 7 && EqualsIgnoreCase(args[i], "cluster")) {
-      cluster = args[i + 1];
-      break;
-    }
+  // parses its options itself (and reports their errors), and a wrong guess only loads a slot
+  // it does not use.
+  GOptions opts;
+  (void)ParseGOptions(args, spec->first_key + 1, kOptCluster | kOptMeta | kOptFields | kOptWithKeys,
+                      &opts);
+  if (ClusterState* cl = FindCluster(opts.cluster.value_or(""))) {
+    cl->Prefetch(spec->key_table, args[spec->first_key]);
   }
-  if (ClusterState* cl = FindCluster(cluster)) cl->Prefetch(spec->key_table, args[spec->first_key]);
   return spec;
 }
 

@@ -231,14 +231,12 @@ void Network::NoteActivity() {
 }
 
 void Network::Spin() {
-  if (spinning_) return;
-  spinning_ = true;
+  if (spin_.active()) return;
   spin_.Start([this] {
     // Polls without sleeping while requests came within busy-poll-us, or pushes are held.
     uint64_t spin_ns = static_cast<uint64_t>(server_.config().busy_poll_us) * 1000;
     if (pushes_since_ns_ == 0 && uvw::HrTimeNs() - last_activity_ns_ > spin_ns) {
       spin_.Stop();
-      spinning_ = false;
       return;
     }
     // Idle handles run before the turn's prepare (FlushPending, which advances turn_), so
@@ -251,12 +249,10 @@ void Network::Spin() {
 }
 
 void Network::StepRehash() {
-  if (rehashing_) return;
-  rehashing_ = true;
+  if (rehash_.active()) return;
   rehash_.Start([this] {
     if (server_.RehashTables(kRehashStepUs)) return;
     rehash_.Stop();
-    rehashing_ = false;
   });
 }
 

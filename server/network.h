@@ -61,14 +61,12 @@ class Network {
   // made three times Redis's context switches). While requests keep coming, an idle handle
   // makes the loop poll without sleeping; it stops once none came for busy-poll-us.
   uvw::Idle spin_;
-  bool spinning_ = false;
   // While the cron leaves a table rebuild under way, an idle handle moves it along by at most
   // kRehashStepUs each loop turn, so it ends within about a second of idle time rather than the
   // cron's 1 ms per 100 ms (a 10M-entry node's last growth step: tens of seconds), and
   // lookups stop probing two arrays.
   static constexpr uint64_t kRehashStepUs = 100;
   uvw::Idle rehash_;
-  bool rehashing_ = false;
   uint64_t last_activity_ns_ = 0;
   // Loop turns, counted by FlushPending(); input_turn_ is the last one in which a client sent
   // bytes. Push-only output held back while input keeps coming waits since pushes_since_ns_

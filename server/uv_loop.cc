@@ -654,6 +654,9 @@ void Idle::Start(std::function<void()> fn) {
 }
 
 void Idle::Stop() { uv_idle_stop(&impl_->idle); }
+bool Idle::active() const {
+  return uv_is_active(reinterpret_cast<const uv_handle_t*>(&impl_->idle)) != 0;
+}
 
 uint64_t HrTimeNs() { return uv_hrtime(); }
 

@@ -148,6 +148,7 @@ class Idle {
   ~Idle();
   void Start(std::function<void()> fn);
   void Stop();
+  bool active() const;
 
   struct Impl;
 
