@@ -411,60 +411,50 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
   writer_.Str(s.cluster);
   while (budget > 0 && s.shard < cl->shards.size()) {
     Shard& shard = cl->shards[s.shard];
-    if (!s.registry_done) {
-      const RegistryTable& reg = shard.registry;
-      // Empty slots cost a little too: at most a few per entry of budget.
-      size_t scan = 8 * budget + 64;
-      for (; budget > 0 && scan > 0 && reg.Seek(s.reg_walk); scan--) {
-        const RegEntry* e = reg.At(s.reg_walk);
-        RegistryTable::Advance(s.reg_walk);
-        if (e == nullptr || e->node != kLocalNode) continue;
+    // Empty slots and other nodes' entries cost a little too: at most a few homes per entry of
+    // budget.
+    if (!s.registry.done) {
+      shard.registry.Scan(s.registry, 8 * budget + 64, [&](const RegEntry& e) {
+        if (budget == 0) return false;  // Sent by the next chunk.
+        if (e.node != kLocalNode) return true;
         writer_.U8('r');
-        writer_.Str(RegistryTable::KeyOf(*e));
-        writer_.Str(e->pid);
-        writer_.I64(e->time_us);
-        WriteMeta(writer_, e->meta());
+        writer_.Str(RegistryTable::KeyOf(e));
+        writer_.Str(e.pid);
+        writer_.I64(e.time_us);
+        WriteMeta(writer_, e.meta());
+        spend();
+        return true;
+      });
+      if (!s.registry.done) break;  // Budget or scan spent inside the registry part.
+    }
+    // Inside a group, members (ordered by pid) resume from the member cursor, as long as the
+    // group is the one the cursor was taken in.
+    shard.groups.Scan(s.groups, 8 * budget + 64, [&](const Group& g) {
+      if (g.local_count == 0) return true;
+      std::string_view name = GroupTable::KeyOf(g);
+      auto mit =
+          name == s.group_cursor ? g.members.lower_bound(s.member_cursor) : g.members.begin();
+      for (; mit != g.members.end(); ++mit) {
+        if (budget == 0) {  // The next chunk resumes at this member.
+          s.group_cursor = name;
+          s.member_cursor = mit->first;
+          return false;
+        }
+        if (mit->second.node != kLocalNode) continue;
+        writer_.U8('g');
+        writer_.Str(name);
+        writer_.Str(mit->first);
+        writer_.I64(0);  // Members carry no time.
+        WriteMeta(writer_, mit->second.meta);
         spend();
       }
-      if (reg.Seek(s.reg_walk)) break;  // Budget or scan spent inside the registry part.
-      s.registry_done = true;
-    }
-    // Groups slot by slot in the same way. Inside a group, members (ordered by pid) resume from
-    // the member cursor, as long as the slot still holds the group the cursor was taken in.
-    const GroupTable& groups = shard.groups;
-    bool spent = false;
-    for (size_t scan = 8 * budget + 64; !spent && scan > 0 && groups.Seek(s.group_walk); scan--) {
-      const Group* g = groups.At(s.group_walk);
-      if (g != nullptr && g->local_count > 0) {
-        std::string_view name = GroupTable::KeyOf(*g);
-        auto mit = name == s.group_cursor ? g->members.lower_bound(s.member_cursor)
-                                          : g->members.begin();
-        for (; mit != g->members.end(); ++mit) {
-          if (budget == 0) {
-            s.group_cursor = name;
-            s.member_cursor = mit->first;
-            spent = true;
-            break;
-          }
-          if (mit->second.node != kLocalNode) continue;
-          writer_.U8('g');
-          writer_.Str(name);
-          writer_.Str(mit->first);
-          writer_.I64(0);  // Members carry no time.
-          WriteMeta(writer_, mit->second.meta);
-          spend();
-        }
-      }
-      if (!spent) {
-        GroupTable::Advance(s.group_walk);
-        s.group_cursor.clear();
-      }
-    }
-    if (spent || groups.Seek(s.group_walk)) break;  // Budget or scan spent inside the groups part.
+      s.group_cursor.clear();
+      return true;
+    });
+    if (!s.groups.done) break;  // Budget or scan spent inside the groups part.
     s.shard++;
-    s.registry_done = false;
-    s.reg_walk = {};
-    s.group_walk = {};
+    s.registry = {};
+    s.groups = {};
   }
   writer_.End();
   if (s.shard >= cl->shards.size()) {

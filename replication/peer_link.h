@@ -78,12 +78,11 @@ class PeerLink : private PeerReceiver::Sender {
     std::string cluster;
     size_t shard = 0;
     bool began = false;
-    // Walks of the shard's registry, then of its groups. A walk spread over chunks sees every
-    // entry that stays (KeyedTable::Seek); entries sent twice are harmless.
-    RegistryTable::Cursor reg_walk;
-    GroupTable::Cursor group_walk;
-    bool registry_done = false;
-    // Inside the group at group_walk: its name and the next pid to send; "" for its start.
+    // Walks of the shard's registry, then of its groups. A walk spread over chunks sends every
+    // entry that stays once, whatever rebuilds its table goes through (KeyedTable::Scan).
+    RegistryTable::ScanCursor registry;
+    GroupTable::ScanCursor groups;
+    // Inside the group the groups walk stopped at: its name and the next pid to send.
     std::string group_cursor;
     std::string member_cursor;
   };

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "protocol/varint.h"
 
@@ -38,10 +39,6 @@ inline void FixKeyedTableSeeds(uint64_t base) {
   keyed_table_seeds::count.store(0, std::memory_order_relaxed);
   keyed_table_seeds::fixed.store(true, std::memory_order_relaxed);
 }
-
-// Every slot array of every KeyedTable gets a serial from here, so a walk cursor (which names its
-// array by serial) never matches an array it was not taken in.
-inline std::atomic<uint64_t> keyed_table_serials{1};
 
 // How a KeyedTable's capacity grows (see NextCapacity).
 enum class TableGrowth {
@@ -82,11 +79,13 @@ struct HashedKey {
 // under kIncrementalFrom slots rebuild at once.
 //
 // Values never move in memory while held, except when ReplaceTail grows their tail, so pointers
-// to them (and KeyOf() views) stay valid until they are erased. A walk (Cursor, Seek, At) may be
-// spread across loop turns and changes: it sees every value held from its start to its end at
-// least once (see Seek). Not thread-safe.
+// to them (and KeyOf() views) stay valid until they are erased. A walk (Scan) may be spread
+// across loop turns and changes: it delivers every value held from its start to its end once,
+// however often the table rebuilds meanwhile. Not thread-safe.
 template <typename T, TableGrowth Growth = TableGrowth::kQuarterSteps>
 class KeyedTable {
+  struct Slots;
+
  public:
   KeyedTable() : seed_(NewSeed()) {}
   KeyedTable(const KeyedTable&) = delete;
@@ -126,8 +125,8 @@ class KeyedTable {
   void Prefetch(const HashedKey& key) const {
     if (cur_.cap == 0) return;
     uint64_t h = HashOf(key.hash);
-    PrefetchSlot(&cur_.s[Home(h, seed_, cur_.cap)]);
-    if (rehashing()) PrefetchSlot(&old_.s[Home(h, seed_, old_.cap)]);
+    PrefetchLine(&cur_.s[Home(h, seed_, cur_.cap)]);
+    if (rehashing()) PrefetchLine(&old_.s[Home(h, seed_, old_.cap)]);
   }
 
   // Stores value, with tail after its key, under key unless the key is held; returns the value
@@ -235,11 +234,10 @@ class KeyedTable {
     size_t end = std::min(old_.cap, migrated_ + max_slots);
     while (end < old_.cap && old_.s[end - 1] != 0) end++;
     // Rehashing reads every node's key, a cache miss each in a large table: asking for the
-    // node kPrefetch slots ahead lets those misses overlap instead of following one another.
-    constexpr size_t kPrefetch = 16;
+    // node kPrefetchSlots ahead lets those misses overlap instead of following one another.
     for (size_t j = migrated_; j < end; j++) {
-      if (j + kPrefetch < old_.cap && Used(old_.s[j + kPrefetch])) {
-        __builtin_prefetch(NodeOf(old_.s[j + kPrefetch]));
+      if (j + kPrefetchSlots < old_.cap && Used(old_.s[j + kPrefetchSlots])) {
+        PrefetchLine(NodeOf(old_.s[j + kPrefetchSlots]));
       }
       uint64_t s = old_.s[j];
       if (!Used(s)) continue;
@@ -267,38 +265,54 @@ class KeyedTable {
     return l.i >= home ? l.i - home : l.i + l.a->cap - home;
   }
 
-  // A position in a walk over the table's slots: first the old array's (while a rebuild is
-  // under way), then the new one's. The walk may stop and resume across loop turns and changes
-  // to the table (a snapshot sends a registry in chunks).
-  struct Cursor {
-    uint64_t serial = 0;  // The slot array the walk is in; 0 before it starts.
-    size_t slot = 0;
+  // A position in a walk in the order of the values' positions (PositionOf: a 64-bit mix of the
+  // key's hash, scaled to the home slot in any array of the table, so homes keep that order in
+  // every array). A position names no slot array, so a walk resumes where it stopped whatever
+  // rebuilds happened in between, as a Redis SCAN cursor does across rehashes.
+  struct ScanCursor {
+    uint64_t pos = 0;   // Every value before this position has been delivered.
+    bool done = false;  // The walk went past the last position.
   };
-  // Settles c on a slot to look at with At(), then Advance(); returns false once the walk is
-  // over. A walk sees every value held from its start to its end at least once:
-  //  - values change slot only when moved from the old array to the new one, which the walk
-  //    reaches after the old one, and while it walks the new one every value still in the old
-  //    one was behind its cursor there;
-  //  - when the array c is in has been freed (a rebuild finished, or was started and finished
-  //    while the walk paused), the walk starts over at the oldest array; values seen before may
-  //    be seen again.
-  bool Seek(Cursor& c) const {
-    if (c.serial == cur_.serial && c.serial != 0) return c.slot < cur_.cap;
-    if (rehashing() && c.serial == old_.serial) {
-      if (c.slot < old_.cap) return true;
-      c = Cursor{cur_.serial, 0};
-      return cur_.cap != 0;
+  // Walks on from c over at most `homes` home slots of the current array: calls fn(value) for
+  // each value whose position lies in their range, in position order, in both arrays while a
+  // rebuild is under way. fn returns false to stop at a value: c then stays on it, and the next
+  // call delivers it again (a snapshot stops inside a group and resumes there). fn must not
+  // change the table; the table may change between calls.
+  //
+  // A walk spread across calls delivers every value held from its start to its end once (values
+  // added or erased meanwhile, once or not at all). It delivers a value again only when fn
+  // stopped at another whose key has the same 64-bit std::hash, which it had delivered first.
+  template <typename Fn>
+  void Scan(ScanCursor& c, size_t homes, Fn&& fn) const {
+    std::vector<Found> found;
+    while (homes > 0 && !c.done) {
+      if (cur_.cap == 0) {
+        c.done = true;
+        return;
+      }
+      // The positions [c.pos, end) of the next `step` home slots of cur_, end 0 for 2^64.
+      size_t first = Scale(c.pos, cur_.cap);
+      size_t step = std::min({homes, kScanStepHomes, cur_.cap - first});
+      homes -= step;
+      uint64_t end = RangeStart(first + step, cur_.cap);
+      found.clear();
+      Collect(cur_, c.pos, end - 1, found);
+      if (rehashing()) Collect(old_, c.pos, end - 1, found);
+      std::sort(found.begin(), found.end(),
+                [](const Found& a, const Found& b) { return a.pos < b.pos; });
+      for (const Found& f : found) {
+        if (!fn(*f.value)) {
+          c.pos = f.pos;
+          return;
+        }
+      }
+      c.pos = end;
+      c.done = end == 0;
     }
-    c = Cursor{rehashing() ? old_.serial : cur_.serial, 0};
-    return c.serial != 0 && (rehashing() ? old_.cap : cur_.cap) != 0;
   }
-  // The value in c's slot, or nullptr. REQUIRES: Seek(c) returned true, and nothing changed the
-  // table since.
-  T* At(const Cursor& c) const {
-    const Slots& a = c.serial == cur_.serial ? cur_ : old_;
-    return Used(a.s[c.slot]) ? NodeOf(a.s[c.slot])->value() : nullptr;
-  }
-  static void Advance(Cursor& c) { c.slot++; }
+  // Home slots per batch of Scan: its values are collected and sorted, and those past a stop
+  // are collected again by the next call.
+  static constexpr size_t kScanStepHomes = 64;
 
   // Iterates (key, value) pairs: the old array's slots, then the new one's. Erasing the value
   // at hand is allowed; inserting is not (it may move values between the arrays).
@@ -306,35 +320,41 @@ class KeyedTable {
    public:
     using value_type = std::pair<std::string_view, T&>;
     value_type operator*() const {
-      T* v = table_->At(c_);
+      T* v = NodeOf(a_->s[i_])->value();
       return {KeyOf(*v), *v};
     }
     Iterator& operator++() {
-      Advance(c_);
+      i_++;
       Settle();
       return *this;
     }
     friend bool operator==(const Iterator& a, const Iterator& b) {
-      return a.c_.serial == b.c_.serial && a.c_.slot == b.c_.slot;
+      return a.a_ == b.a_ && a.i_ == b.i_;
     }
 
    private:
     friend class KeyedTable;
-    explicit Iterator(const KeyedTable* table) : table_(table) { Settle(); }
-    Iterator(const KeyedTable* table, Cursor c) : table_(table), c_(c) {}
+    explicit Iterator(const KeyedTable* table)
+        : table_(table), a_(table->rehashing() ? &table->old_ : &table->cur_) {
+      Settle();
+    }
+    Iterator() = default;
     // Moves to the next used slot, or to end().
     void Settle() {
-      while (table_->Seek(c_)) {
-        if (table_->At(c_) != nullptr) return;
-        Advance(c_);
+      while (a_ != nullptr) {
+        for (; i_ < a_->cap; i_++) {
+          if (Used(a_->s[i_])) return;
+        }
+        a_ = a_ == &table_->old_ ? &table_->cur_ : nullptr;
+        i_ = 0;
       }
-      c_ = Cursor{0, 0};
     }
-    const KeyedTable* table_;
-    Cursor c_;
+    const KeyedTable* table_ = nullptr;
+    const Slots* a_ = nullptr;  // nullptr at the end.
+    size_t i_ = 0;
   };
   Iterator begin() const { return Iterator(this); }
-  Iterator end() const { return Iterator(this, Cursor{0, 0}); }
+  Iterator end() const { return Iterator(); }
 
  private:
   // The value first (so a T* and its Node* are the same address), then the key's length (a
@@ -392,10 +412,12 @@ class KeyedTable {
   // __builtin_prefetch, kept: GCC 12's mod/ref analysis takes a function whose only effect is a
   // prefetch for pure and drops every call to it (Prefetch() compiled to nothing once the key's
   // hash came from the caller). The empty volatile asm is an effect it cannot drop.
-  static void PrefetchSlot(const uint64_t* slot) {
-    __builtin_prefetch(slot);
-    asm volatile("" ::"r"(slot));
+  static void PrefetchLine(const void* p) {
+    __builtin_prefetch(p);
+    asm volatile("" ::"r"(p));
   }
+  // How far ahead a walk over slots asks for the nodes they point to.
+  static constexpr size_t kPrefetchSlots = 16;
   static uint64_t Hash(std::string_view key) { return HashOf(std::hash<std::string_view>{}(key)); }
   // std::hash (murmur-based) then a multiply, so both the low bits (the home slot) and the high 16
   // (the tag) depend on every byte.
@@ -405,21 +427,35 @@ class KeyedTable {
   // The home slot: the hash mixed with the table's seed, scaled to [0, capacity).
   //
   // The seed matters. A table's slot order follows its homes, and values often go from one
-  // table into another in that order: a snapshot sender walks its registry by slot, and the
-  // receiver inserts what arrives. Were homes the same function in both, the receiver's first
-  // values would all have homes at the start of its smaller table, piling into one run that
-  // every later insert walks (with unseeded homes, a 1M-entry snapshot took 57 s instead of
-  // 0.4 s, a heal of 500k + 500k 9.3 s instead of 0.6 s). Each table draws its own seed.
+  // table into another in that order: a snapshot sender walks its registry in position order
+  // (Scan), and the receiver inserts what arrives. Were homes the same function in both, the
+  // receiver's first values would all have homes at the start of its smaller table, piling into one
+  // run that every later insert walks (with unseeded homes, a 1M-entry snapshot took 57 s instead
+  // of 0.4 s, a heal of 500k + 500k 9.3 s instead of 0.6 s). Each table draws its own seed.
   static size_t Home(uint64_t h, uint64_t seed, size_t capacity) {
-    // murmur3's 64-bit finalizer: every bit of h ^ seed moves every bit of the result.
-    uint64_t x = h ^ seed;
+    return Scale(Mix(h ^ seed), capacity);
+  }
+  // murmur3's 64-bit finalizer: every bit of x moves every bit of the result.
+  static uint64_t Mix(uint64_t x) {
     x ^= x >> 33;
     x *= 0xFF51AFD7ED558CCDULL;
     x ^= x >> 33;
     x *= 0xC4CEB9FE1A85EC53ULL;
     x ^= x >> 33;
-    return static_cast<size_t>((static_cast<unsigned __int128>(x) * capacity) >> 64);
+    return x;
   }
+  // The slot of [0, capacity) that position pos falls in: pos * capacity / 2^64.
+  static size_t Scale(uint64_t pos, size_t capacity) {
+    return static_cast<size_t>((static_cast<unsigned __int128>(pos) * capacity) >> 64);
+  }
+  // The first position whose slot is `slot` (ceil(slot * 2^64 / capacity)); 0 (2^64, past every
+  // position) for slot == capacity.
+  static uint64_t RangeStart(size_t slot, size_t capacity) {
+    return static_cast<uint64_t>(((static_cast<unsigned __int128>(slot) << 64) + capacity - 1) /
+                                 capacity);
+  }
+  // A value's position, the order Scan walks in (see ScanCursor).
+  uint64_t PositionOf(const Node* n) const { return Mix(Hash(n->view()) ^ seed_); }
   // A seed for a new table: random per process (std::random_device), distinct per table.
   static uint64_t NewSeed() {
     static const uint64_t random_base =
@@ -451,7 +487,6 @@ class KeyedTable {
     size_t cap = 0;                            // 0, or 8 and up (see NextCapacity).
     size_t live = 0;                           // Slots holding a value.
     size_t tombstones = 0;
-    uint64_t serial = 0;  // From keyed_table_serials; 0 for no array.
   };
   // Where a key was found: a slot of cur_ or old_.
   struct Loc {
@@ -481,6 +516,27 @@ class KeyedTable {
     }
     return {};
   }
+  // A value Scan met, with its position.
+  struct Found {
+    uint64_t pos;
+    T* value;
+  };
+  // Adds to out a's values whose positions lie in [lo, hi]. A value sits at its home or after
+  // it, before the first empty slot past it (erasing never empties a slot a run goes through),
+  // so the walk stops at the first empty slot past the homes of lo and hi.
+  void Collect(const Slots& a, uint64_t lo, uint64_t hi, std::vector<Found>& out) const {
+    if (a.live == 0) return;
+    size_t first = Scale(lo, a.cap);
+    size_t homes = Scale(hi, a.cap) - first + 1;
+    for (size_t k = 0, i = first; k < homes || a.s[i] != 0; k++, i = Next(i, a.cap)) {
+      // Each position reads a node, a likely cache miss: overlap them (see Rehash).
+      if (size_t j = i + kPrefetchSlots; j < a.cap && Used(a.s[j])) PrefetchLine(NodeOf(a.s[j]));
+      if (!Used(a.s[i])) continue;
+      Node* n = NodeOf(a.s[i]);
+      uint64_t pos = PositionOf(n);
+      if (pos >= lo && pos <= hi) out.push_back({pos, n->value()});
+    }
+  }
   // Stores slot word s (a node) in a, at the first free slot of its probe run.
   void Place(Slots& a, uint64_t h, uint64_t s) {
     size_t i = Home(h, seed_, a.cap);
@@ -501,7 +557,6 @@ class KeyedTable {
     fresh.s.reset(static_cast<uint64_t*>(std::calloc(new_capacity, sizeof(uint64_t))));
     if (fresh.s == nullptr) throw std::bad_alloc();
     fresh.cap = new_capacity;
-    fresh.serial = keyed_table_serials.fetch_add(1, std::memory_order_relaxed);
     old_ = std::exchange(cur_, std::move(fresh));
     migrated_ = 0;
     if (old_.live == 0) {

@@ -1,6 +1,7 @@
 // Times KeyedTable on its own, without sockets: a shard-like set of tables (8 by default) takes
 // N keys between them ("key:%012d", a 38-byte tail, as a registration's meta), then looks up a
-// third of them at random. Prints nanoseconds per insert and per lookup, the final capacity and
+// third of them at random, then walks them all with Scan (as a snapshot does) and with the
+// iterator. Prints nanoseconds per insert, per lookup and per key walked, the final capacity and
 // bytes of slots per key, per repetition. Memory-bound figures: compare builds on one machine,
 // alternating runs (see docs/BENCHMARKS.md). A last pass times each insert on its own and prints
 // the longest: what one insert can cost the loop (a rebuild moves 256 slots per insert; what is
@@ -56,13 +57,33 @@ int main(int argc, char** argv) {
     size_t found = 0;
     for (size_t p : probes) found += tables[p % tables_n].Find(keys[p]) != nullptr;
     auto t2 = std::chrono::steady_clock::now();
+    // A snapshot's walk: Scan, in calls of as many homes as a snapshot chunk scans.
+    size_t scanned = 0;
+    for (const auto& t : tables) {
+      for (groupd::KeyedTable<Value>::ScanCursor c; !c.done;) {
+        t.Scan(c, 8 * 2048 + 64, [&](const Value&) {
+          scanned++;
+          return true;
+        });
+      }
+    }
+    auto t3 = std::chrono::steady_clock::now();
+    size_t iterated = 0;
+    for (const auto& t : tables) {
+      for (const auto& kv : t) iterated += kv.first.size() != 0;
+    }
+    auto t4 = std::chrono::steady_clock::now();
     size_t slots = 0;
     for (const auto& t : tables) slots += t.capacity();
-    std::printf("insert %6.1f ns/key  lookup %6.1f ns/key  slots %zu (%.1f B/key)%s\n",
-                NsPer(t1 - t0, keys_n), NsPer(t2 - t1, probes.size()), slots,
-                8.0 * static_cast<double>(slots) / static_cast<double>(keys_n),
-                found == probes.size() ? "" : "  LOOKUPS FAILED");
-    if (found != probes.size()) return 1;
+    bool ok = found == probes.size() && scanned == keys_n && iterated == keys_n;
+    std::printf(
+        "insert %6.1f ns/key  lookup %6.1f ns/key  scan %5.1f ns/key  iterate %5.1f ns/key  "
+        "slots %zu (%.1f B/key)%s\n",
+        NsPer(t1 - t0, keys_n), NsPer(t2 - t1, probes.size()), NsPer(t3 - t2, keys_n),
+        NsPer(t4 - t3, keys_n), slots,
+        8.0 * static_cast<double>(slots) / static_cast<double>(keys_n),
+        ok ? "" : "  LOOKUPS OR WALKS FAILED");
+    if (!ok) return 1;
   }
   std::vector<groupd::KeyedTable<Value>> tables(tables_n);
   std::chrono::steady_clock::duration longest{};

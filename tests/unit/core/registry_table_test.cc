@@ -30,21 +30,14 @@ std::pair<RegEntry*, bool> Insert(RegistryTable& t, std::string_view key, int64_
   return t.Insert(key, Entry(stamp), MetaOf(stamp));
 }
 
-// Where a walk finds key (the walk's cursor on its slot).
-RegistryTable::Cursor CursorOf(const RegistryTable& t, std::string_view key) {
-  RegistryTable::Cursor c;
-  for (; t.Seek(c); RegistryTable::Advance(c)) {
-    if (const RegEntry* e = t.At(c); e != nullptr && RegistryTable::KeyOf(*e) == key) return c;
-  }
-  ADD_FAILURE() << "no slot holds " << key;
-  return c;
-}
-
-// Every entry, in walk order.
-std::vector<const RegEntry*> Walk(const RegistryTable& t) {
+// Every entry, in the order of one Scan walk, taken in steps of `homes` home slots.
+std::vector<const RegEntry*> Walk(const RegistryTable& t, size_t homes = 1000) {
   std::vector<const RegEntry*> out;
-  for (RegistryTable::Cursor c; t.Seek(c); RegistryTable::Advance(c)) {
-    if (const RegEntry* e = t.At(c)) out.push_back(e);
+  for (RegistryTable::ScanCursor c; !c.done;) {
+    t.Scan(c, homes, [&](const RegEntry& e) {
+      out.push_back(&e);
+      return true;
+    });
   }
   return out;
 }
@@ -100,7 +93,7 @@ TEST(RegistryTableTest, ReplaceTailRewritesInPlaceOrMovesTheEntryToTheSameSlot) 
   RegistryTable t;
   for (int i = 0; i < 100; i++) Insert(t, "key:" + std::to_string(i), i);
   RegEntry* e = t.Find("key:50");
-  const RegistryTable::Cursor slot = CursorOf(t, "key:50");
+  const size_t displacement = t.DisplacementOf("key:50");
   std::string shorter(Meta{{"t", "x"}}.Encoded());
   EXPECT_EQ(t.ReplaceTail(e, e->meta().Encoded().size(), shorter), e);
   EXPECT_EQ(e->meta(), (Meta{{"t", "x"}}));
@@ -112,11 +105,7 @@ TEST(RegistryTableTest, ReplaceTailRewritesInPlaceOrMovesTheEntryToTheSameSlot) 
   EXPECT_EQ(moved->time_us, 50);
   EXPECT_EQ(moved->pid, "p50");
   EXPECT_EQ(moved->meta().Encoded(), longer);
-  // Same slot: a walk in progress finds the moved entry where it was.
-  RegistryTable::Cursor c = slot;
-  ASSERT_TRUE(t.Seek(c));
-  EXPECT_EQ(c.serial, slot.serial);
-  EXPECT_EQ(t.At(c), moved);
+  EXPECT_EQ(t.DisplacementOf("key:50"), displacement);  // The same slot.
   EXPECT_EQ(t.size(), 100u);
   // Shrinking and growing back within what the node's allocation holds stays in place: a meta
   // that alternates between two lengths does not move its entry on every change.
@@ -188,34 +177,73 @@ TEST(RegistryTableTest, AgreesWithAMapUnderRandomChurn) {
   EXPECT_GT(checks_while_rehashing, 3) << "the churn never met an incremental rebuild";
 }
 
-// A walk spread across changes sees every entry that stays throughout (snapshots rely on this),
-// also while the table rebuilds step by step under it, several times over.
-TEST(RegistryTableTest, AWalkSeesEveryEntryThatStaysThroughIncrementalRebuilds) {
+// A Scan spread across changes delivers every entry that stays throughout once (snapshots rely
+// on this), while the table rebuilds under it again and again, step by step: growing, and
+// purging the tombstones of churn that never stops. A walk that restarted when an array it was
+// in was freed would deliver entries twice, and under such churn it would never end.
+TEST(RegistryTableTest, AScanDeliversEveryEntryThatStaysOnceThroughEndlessRebuilds) {
   RegistryTable t;
   for (int i = 0; i < 3000; i++) Insert(t, "stay:" + std::to_string(i), i);
   for (int i = 0; i < 500; i++) Insert(t, "churn:" + std::to_string(i), i);
-  std::set<std::string> seen;
-  int churned = 0, added = 0, rebuilding_steps = 0;
-  RegistryTable::Cursor c;
-  for (int step = 0; t.Seek(c); step++, RegistryTable::Advance(c)) {
-    if (const RegEntry* e = t.At(c)) seen.insert(std::string(RegistryTable::KeyOf(*e)));
-    // Between slots: erase a churn key and add it back (it may land before or after the
-    // cursor), and, for a while, add new keys, which grows the table again and again. (A walk
-    // that never stops meeting rebuilds never ends: each one finished under it starts it over
-    // in the new array.)
-    if (step % 3 == 0) {
-      std::string k = "churn:" + std::to_string(churned++ % 500);
-      t.Erase(k);
-      Insert(t, k, 0);
-    }
+  std::map<std::string, int> delivered;
+  int churned = 0, added = 0, rebuilding_steps = 0, rebuilds = 0, steps = 0;
+  bool was_rehashing = false;
+  for (RegistryTable::ScanCursor c; !c.done; steps++) {
+    t.Scan(c, 1, [&](const RegEntry& e) {
+      delivered[std::string(RegistryTable::KeyOf(e))]++;
+      return true;
+    });
+    // Between steps: replace a churn key by a new one (tombstones, so purges, for as long as
+    // the walk lasts), and erase one and add it back (it may land before or after the cursor).
+    std::string k = "churn:" + std::to_string(churned % 500);
+    t.Erase(k);
+    Insert(t, "churn:" + std::to_string(churned + 500), 0);
+    if (churned % 2 == 0) Insert(t, k, 0);
+    churned++;
     // In bursts, so that rebuilds sometimes overtake the walk and sometimes lag behind it.
-    int burst = step % 512 == 0 ? 300 : step % 4 == 0 ? 1 : 0;
+    int burst = steps % 512 == 0 ? 300 : steps % 4 == 0 ? 1 : 0;
     for (int j = 0; j < burst && added < 30000; j++) Insert(t, "new:" + std::to_string(added++), 0);
     if (t.rehashing()) rebuilding_steps++;
+    if (t.rehashing() && !was_rehashing) rebuilds++;
+    was_rehashing = t.rehashing();
+    ASSERT_LE(static_cast<size_t>(steps), t.capacity()) << "each step passes a home slot";
   }
   EXPECT_GT(rebuilding_steps, 100) << "the walk never met a rebuild under way";
+  EXPECT_GT(rebuilds, 8) << "the walk did not meet rebuilds again and again";
   EXPECT_GT(t.capacity(), 4 * 3500u) << "the table did not grow several times";
-  for (int i = 0; i < 3000; i++) EXPECT_TRUE(seen.count("stay:" + std::to_string(i))) << i;
+  for (const auto& [key, times] : delivered) EXPECT_EQ(times, 1) << key;
+  for (int i = 0; i < 3000; i++) EXPECT_EQ(delivered.count("stay:" + std::to_string(i)), 1u) << i;
+}
+
+// A Scan whose callback stops at an entry resumes at it: that entry comes again, and nothing is
+// skipped, also when the table rebuilds between the stop and the resumption.
+TEST(RegistryTableTest, AScanStoppedAtAnEntryDeliversItAgainAndSkipsNothing) {
+  RegistryTable t;
+  for (int i = 0; i < 5000; i++) Insert(t, "key:" + std::to_string(i), i);
+  std::map<std::string, int> delivered;
+  std::set<std::string> stopped_at;
+  int calls = 0, added = 0, rebuilding_calls = 0;
+  const size_t capacity = t.capacity();
+  for (RegistryTable::ScanCursor c; !c.done; calls++) {
+    int taken = 0;
+    t.Scan(c, 100, [&](const RegEntry& e) {
+      std::string key(RegistryTable::KeyOf(e));
+      delivered[key]++;
+      // Stop at every seventh entry, the first time it comes.
+      if (++taken % 7 == 0 && stopped_at.insert(key).second) return false;
+      return true;
+    });
+    for (int j = 0; j < 4; j++) Insert(t, "new:" + std::to_string(added++), 0);
+    if (t.rehashing()) rebuilding_calls++;
+  }
+  EXPECT_GT(t.capacity(), capacity) << "the table never grew under the walk";
+  EXPECT_GT(rebuilding_calls, 3) << "the walk never resumed in a rebuild under way";
+  EXPECT_GT(stopped_at.size(), 100u);
+  EXPECT_GT(calls, 100);
+  for (int i = 0; i < 5000; i++) {
+    std::string key = "key:" + std::to_string(i);
+    EXPECT_EQ(delivered[key], stopped_at.count(key) ? 2 : 1) << key;
+  }
 }
 
 // A rebuild of a large table moves a few slots per insert: no insert pays for the whole table.
