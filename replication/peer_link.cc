@@ -427,16 +427,15 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
       });
       if (!s.registry.done) break;  // Budget or scan spent inside the registry part.
     }
-    // Inside a group, members (ordered by pid) resume from the member cursor, as long as the
-    // group is the one the cursor was taken in.
+    // Inside the group the walk stopped at, members (ordered by pid) resume from the member
+    // cursor.
     shard.groups.Scan(s.groups, 8 * budget + 64, [&](const Group& g) {
       if (g.local_count == 0) return true;
       std::string_view name = GroupTable::KeyOf(g);
       auto mit =
-          name == s.group_cursor ? g.members.lower_bound(s.member_cursor) : g.members.begin();
+          s.groups.at == name ? g.members.lower_bound(s.member_cursor) : g.members.begin();
       for (; mit != g.members.end(); ++mit) {
         if (budget == 0) {  // The next chunk resumes at this member.
-          s.group_cursor = name;
           s.member_cursor = mit->first;
           return false;
         }
@@ -448,7 +447,6 @@ PeerLink::Pump PeerLink::PumpSnapshot() {
         WriteMeta(writer_, mit->second.meta);
         spend();
       }
-      s.group_cursor.clear();
       return true;
     });
     if (!s.groups.done) break;  // Budget or scan spent inside the groups part.

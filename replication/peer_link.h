@@ -82,8 +82,7 @@ class PeerLink : private PeerReceiver::Sender {
     // entry that stays once, whatever rebuilds its table goes through (KeyedTable::Scan).
     RegistryTable::ScanCursor registry;
     GroupTable::ScanCursor groups;
-    // Inside the group the groups walk stopped at: its name and the next pid to send.
-    std::string group_cursor;
+    // Inside the group the groups walk stopped at (groups.at): the next pid to send.
     std::string member_cursor;
   };
 

@@ -14,6 +14,7 @@
 #include <new>
 #include <optional>
 #include <random>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -267,21 +268,25 @@ class KeyedTable {
 
   // A position in a walk in the order of the values' positions (PositionOf: a 64-bit mix of the
   // key's hash, scaled to the home slot in any array of the table, so homes keep that order in
-  // every array). A position names no slot array, so a walk resumes where it stopped whatever
-  // rebuilds happened in between, as a Redis SCAN cursor does across rehashes.
+  // every array), then of their keys among equal positions. A position names no slot array, so a
+  // walk resumes where it stopped whatever rebuilds happened in between, as a Redis SCAN cursor
+  // does across rehashes.
   struct ScanCursor {
-    uint64_t pos = 0;   // Every value before this position has been delivered.
+    uint64_t pos = 0;  // Every value of a lower position has been delivered.
+    // The key of the value fn stopped at, if it did: the walk resumes at it, past the values of
+    // the same position whose keys sort before it.
+    std::optional<std::string> at;
     bool done = false;  // The walk went past the last position.
   };
   // Walks on from c over at most `homes` home slots of the current array: calls fn(value) for
-  // each value whose position lies in their range, in position order, in both arrays while a
-  // rebuild is under way. fn returns false to stop at a value: c then stays on it, and the next
+  // each value whose position lies in their range, in (position, key) order, in both arrays while
+  // a rebuild is under way. fn returns false to stop at a value: c then stays on it, and the next
   // call delivers it again (a snapshot stops inside a group and resumes there). fn must not
   // change the table; the table may change between calls.
   //
-  // A walk spread across calls delivers every value held from its start to its end once (values
-  // added or erased meanwhile, once or not at all). It delivers a value again only when fn
-  // stopped at another whose key has the same 64-bit std::hash, which it had delivered first.
+  // A walk spread across calls delivers every value held from its start to its end once, and
+  // values added or erased meanwhile once or not at all; keys whose hashes collide (crafted
+  // ones can) take their turn in key order.
   template <typename Fn>
   void Scan(ScanCursor& c, size_t homes, Fn&& fn) const {
     std::vector<Found> found;
@@ -298,15 +303,22 @@ class KeyedTable {
       found.clear();
       Collect(cur_, c.pos, end - 1, found);
       if (rehashing()) Collect(old_, c.pos, end - 1, found);
-      std::sort(found.begin(), found.end(),
-                [](const Found& a, const Found& b) { return a.pos < b.pos; });
-      for (const Found& f : found) {
-        if (!fn(*f.value)) {
-          c.pos = f.pos;
+      std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+        return a.pos != b.pos ? a.pos < b.pos : KeyOf(*a.value) < KeyOf(*b.value);
+      });
+      auto it = found.begin();
+      if (c.at) {
+        while (it != found.end() && it->pos == c.pos && KeyOf(*it->value) < *c.at) ++it;
+      }
+      for (; it != found.end(); ++it) {
+        if (!fn(*it->value)) {
+          c.pos = it->pos;
+          c.at = KeyOf(*it->value);
           return;
         }
       }
       c.pos = end;
+      c.at.reset();
       c.done = end == 0;
     }
   }

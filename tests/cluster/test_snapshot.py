@@ -1,11 +1,35 @@
 """Snapshots carry a node's whole state to a peer whenever a link comes up (start, restart,
 partition heal) or a peer connects to a named cluster: big ones too, sent in many chunks."""
 
+import struct
+
 import cluster_case
 from cluster_case import ClusterTestCase
 
 # More than one snapshot chunk (2048 entries) and spread over every shard.
 MANY = 5000
+
+
+def keys_of_one_hash(bits):
+    """2**bits keys of 16 * bits bytes with one std::hash (libstdc++'s MurmurHash64A), whatever
+    its seed: see KeysOfOneHash in tests/unit/core/registry_table_test.cc."""
+    mul, mask, top = 0xc6a4a7935bd1e995, (1 << 64) - 1, 1 << 63
+    inv = pow(mul, -1, 1 << 64)
+
+    def f(k):
+        v = (k * mul) & mask
+        return ((v ^ (v >> 47)) * mul) & mask
+
+    def f_inverse(y):
+        v = (y * inv) & mask
+        return ((v ^ (v >> 47)) * inv) & mask
+
+    keys = [b""]
+    for b in range(bits):
+        a = (0x6b65793a00000000 + b, 0x6b65793a10000000 + b)
+        c = (f_inverse(f(a[0]) ^ top), f_inverse(f(a[1]) ^ top))
+        keys = [k + struct.pack("<QQ", *pair) for k in keys for pair in (a, c)]
+    return keys
 
 
 class SnapshotTest(ClusterTestCase):
@@ -116,6 +140,24 @@ class SnapshotTest(ClusterTestCase):
         self.wait_equal(lambda: c.call(2, "GCOUNT", "big/crowd"), 120, timeout=5,
                         what="120 members on node2 after its restart (a snapshot of 4 chunks)")
         self.assertEqual(len(self.assert_converged(c)), 120)
+
+    def test_snapshot_of_keys_whose_hashes_collide(self):
+        # 4,096 keys crafted to share one 64-bit hash share a table position too: a chunk
+        # (2,048 entries, 256 KB) ends among them, and the walk must resume at the key it
+        # stopped at. Resuming at their position alone would send the same chunk's worth again
+        # and again, and the snapshot would never end.
+        c = self.start_cluster(2)
+        keys = keys_of_one_hash(12)
+        cl = self.client(c, 1)
+        self.assertEqual(set(cl.pipeline([("GREG", k) for k in keys], timeout=60)), {"OK"})
+        self.wait_equal(lambda: self._count(c, 2), len(keys), timeout=20,
+                        what="the colliding keys streamed to node2")
+        c.kill(2)
+        c.restart(2)
+        c.wait_mesh()
+        self.wait_equal(lambda: self._count(c, 2), len(keys), timeout=10,
+                        what="%d colliding keys on node2 after its restart" % len(keys))
+        self.assertEqual(len(self.assert_converged(c)), len(keys))
 
 
 if __name__ == "__main__":

@@ -246,6 +246,72 @@ TEST(RegistryTableTest, AScanStoppedAtAnEntryDeliversItAgainAndSkipsNothing) {
   }
 }
 
+// 2^bits keys of 16 * bits bytes with one std::hash, whatever its seed: libstdc++ hashes
+// strings with MurmurHash64A, which mixes each 8-byte block k into the state h as
+// h = (h ^ f(k)) * m. Two blocks whose f differ in the top bit only change the state by its top
+// bit (m is odd), and a second pair differing the same way cancels it, so each 16-byte pair of
+// pairs is a free choice.
+std::vector<std::string> KeysOfOneHash(int bits) {
+  constexpr uint64_t kMul = 0xc6a4a7935bd1e995ULL;
+  uint64_t inv = kMul;  // Newton's iteration for kMul's inverse mod 2^64.
+  for (int i = 0; i < 5; i++) inv *= 2 - kMul * inv;
+  auto f = [](uint64_t k) {
+    uint64_t v = k * kMul;
+    return (v ^ (v >> 47)) * kMul;
+  };
+  auto f_inverse = [inv](uint64_t y) {
+    uint64_t v = y * inv;
+    return (v ^ (v >> 47)) * inv;
+  };
+  constexpr uint64_t kTop = uint64_t{1} << 63;
+  std::vector<std::string> keys{""};
+  for (int b = 0; b < bits; b++) {
+    uint64_t a[2] = {0x6b65793a00000000ULL + b, 0x6b65793a10000000ULL + b};
+    uint64_t c[2] = {f_inverse(f(a[0]) ^ kTop), f_inverse(f(a[1]) ^ kTop)};
+    std::vector<std::string> longer;
+    for (const std::string& k : keys) {
+      for (const uint64_t* pair : {a, c}) {
+        std::string next = k;
+        next.append(reinterpret_cast<const char*>(pair), 16);
+        longer.push_back(std::move(next));
+      }
+    }
+    keys = std::move(longer);
+  }
+  return keys;
+}
+
+// Keys of one 64-bit hash share a position, so a Scan that stops among them must know which of
+// them it delivered: it resumes at the key it stopped at, in key order. (Resuming at the
+// position alone delivered them again, and 2,048 of them, a snapshot chunk, would have kept a
+// snapshot from ever getting past them.)
+TEST(RegistryTableTest, AScanStoppedAmongKeysOfOneHashDeliversEachOnce) {
+  const std::vector<std::string> same = KeysOfOneHash(8);
+  ASSERT_EQ(same.size(), 256u);
+  std::set<size_t> hashes;
+  for (const std::string& k : same) hashes.insert(std::hash<std::string_view>{}(k));
+  ASSERT_EQ(hashes.size(), 1u) << "the keys do not collide: has std::hash changed?";
+  RegistryTable t;
+  for (const std::string& k : same) Insert(t, k, 0);
+  for (int i = 0; i < 1000; i++) Insert(t, "key:" + std::to_string(i), i);
+  std::map<std::string, int> delivered;
+  std::set<std::string> stopped_at;
+  for (RegistryTable::ScanCursor c; !c.done;) {
+    int taken = 0;
+    t.Scan(c, 100, [&](const RegEntry& e) {
+      std::string key(RegistryTable::KeyOf(e));
+      delivered[key]++;
+      if (++taken % 5 == 0 && stopped_at.insert(key).second) return false;
+      return true;
+    });
+  }
+  int stops_among_them = 0;
+  for (const std::string& k : same) stops_among_them += static_cast<int>(stopped_at.count(k));
+  EXPECT_GT(stops_among_them, 10);
+  EXPECT_EQ(delivered.size(), t.size());
+  for (const auto& [key, times] : delivered) EXPECT_EQ(times, stopped_at.count(key) ? 2 : 1);
+}
+
 // A rebuild of a large table moves a few slots per insert: no insert pays for the whole table.
 // While it runs every key is found, erased and replaced in whichever array holds it, and it
 // finishes before the new array fills.
