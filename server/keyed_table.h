@@ -1,8 +1,10 @@
 #pragma once
 
 #include <malloc.h>
+#include <sodium/crypto_shorthash.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cstddef>
@@ -41,6 +43,33 @@ inline void FixKeyedTableSeeds(uint64_t base) {
   keyed_table_seeds::fixed.store(true, std::memory_order_relaxed);
 }
 
+// SipHash-2-4 of s under key (libsodium): a hash whose collisions cannot be crafted without the
+// key, for tables and maps whose keys clients choose (see KeyedTable::Rekey, StringHash).
+inline uint64_t SipHash(std::string_view s, const std::array<uint64_t, 2>& key) {
+  uint64_t h;
+  crypto_shorthash(reinterpret_cast<unsigned char*>(&h),
+                   reinterpret_cast<const unsigned char*>(s.data()), s.size(),
+                   reinterpret_cast<const unsigned char*>(key.data()));
+  return h;
+}
+
+// A SipHash key for the process, drawn at its first use: random, or from the fixed base when
+// FixKeyedTableSeeds was called before, so a fuzz run replays.
+inline const std::array<uint64_t, 2>& ProcessSipKey() {
+  static const std::array<uint64_t, 2> key = [] {
+    namespace seeds = keyed_table_seeds;
+    if (seeds::fixed.load(std::memory_order_relaxed)) {
+      uint64_t base = seeds::base.load(std::memory_order_relaxed);
+      return std::array<uint64_t, 2>{base ^ 0x452821E638D01377ULL, base + 0xBE5466CF34E90C6CULL};
+    }
+    std::random_device rd;
+    std::array<uint64_t, 2> k{};
+    for (uint64_t& w : k) w = (uint64_t{rd()} << 32) ^ rd();
+    return k;
+  }();
+  return key;
+}
+
 // How a KeyedTable's capacity grows (see NextCapacity).
 enum class TableGrowth {
   // Quarter steps between powers of two: slots cost at most 12.5 bytes per value, for tables
@@ -73,6 +102,11 @@ struct HashedKey {
 // counting tombstones, growing as Growth says. Each slot carries 16 bits of the key's hash above
 // the pointer, so a probe rarely touches a node that is not the one sought.
 //
+// Keys are hashed with std::hash, which is fast but whose collisions can be crafted whatever
+// its seed (libstdc++'s MurmurHash64A): n keys of one hash would cost n probes each. A probe that
+// meets several keys of its own full hash is such a flood, and the table then rehashes every key
+// with SipHash-2-4 under a key drawn from its seed (libsodium), for good (Rekey).
+//
 // Rebuilding (growth, or purging tombstones) is incremental, like Redis's dict: the old slot
 // array stays beside the new one while each Insert moves a few of its slots over (and Rehash()
 // more, from the server's cron), so no single command pays for rehashing a large table (one
@@ -95,7 +129,9 @@ class KeyedTable {
       : cur_(std::move(other.cur_)),
         old_(std::move(other.old_)),
         migrated_(std::exchange(other.migrated_, 0)),
-        seed_(other.seed_) {
+        seed_(other.seed_),
+        sip_(other.sip_),
+        epoch_(other.epoch_) {
     other.cur_ = Slots{};
     other.old_ = Slots{};
   }
@@ -103,6 +139,8 @@ class KeyedTable {
     if (this != &other) {
       Clear();
       seed_ = other.seed_;
+      sip_ = other.sip_;
+      epoch_ = other.epoch_;
       cur_ = std::exchange(other.cur_, Slots{});
       old_ = std::exchange(other.old_, Slots{});
       migrated_ = std::exchange(other.migrated_, 0);
@@ -115,7 +153,7 @@ class KeyedTable {
   bool empty() const { return size() == 0; }
 
   T* Find(const HashedKey& key) {
-    Loc l = FindSlot(key.key, HashOf(key.hash));
+    Loc l = FindSlot(key.key, HashOf(key));
     return l ? NodeOf(l.a->s[l.i])->value() : nullptr;
   }
   const T* Find(const HashedKey& key) const { return const_cast<KeyedTable*>(this)->Find(key); }
@@ -125,7 +163,7 @@ class KeyedTable {
   // takes the cache miss while it still works on the current one.
   void Prefetch(const HashedKey& key) const {
     if (cur_.cap == 0) return;
-    uint64_t h = HashOf(key.hash);
+    uint64_t h = HashOf(key);
     PrefetchLine(&cur_.s[Home(h, seed_, cur_.cap)]);
     if (rehashing()) PrefetchLine(&old_.s[Home(h, seed_, old_.cap)]);
   }
@@ -135,7 +173,8 @@ class KeyedTable {
   // so a caller may look at it after a false (one hash and probe where Find then Insert would
   // take two).
   std::pair<T*, bool> Insert(const HashedKey& key, T&& value, std::string_view tail = {}) {
-    uint64_t h = HashOf(key.hash);
+    if (flooded_) Rekey();
+    uint64_t h = HashOf(key);
     if (Loc l = FindSlot(key.key, h)) return {NodeOf(l.a->s[l.i])->value(), false};
     if (rehashing()) Rehash(kRehashStepSlots);
     if ((cur_.live + cur_.tombstones + 1) * 5 > cur_.cap * 4) {
@@ -172,7 +211,7 @@ class KeyedTable {
   // value to another slot, so erasing while iterating is safe.
   template <typename Take>
   bool EraseIf(const HashedKey& key, Take&& take) {
-    Loc l = FindSlot(key.key, HashOf(key.hash));
+    Loc l = FindSlot(key.key, HashOf(key));
     if (!l) return false;
     Slots& a = *l.a;
     Node* n = NodeOf(a.s[l.i]);
@@ -255,6 +294,8 @@ class KeyedTable {
     return false;
   }
 
+  // Whether a flood made the table hash with SipHash (see Rekey); for tests.
+  bool keyed() const { return epoch_ != 0; }
   // The capacity of the slot array new values go to; for tests.
   size_t capacity() const { return cur_.cap; }
   // How far past its home slot key sits (0: at home), or capacity() when absent; for tests.
@@ -277,6 +318,7 @@ class KeyedTable {
     // the same position whose keys sort before it.
     std::optional<std::string> at;
     bool done = false;  // The walk went past the last position.
+    uint32_t epoch = 0;  // The table's hash function when the walk started (see Rekey).
   };
   // Walks on from c over at most `homes` home slots of the current array: calls fn(value) for
   // each value whose position lies in their range, in (position, key) order, in both arrays while
@@ -286,10 +328,12 @@ class KeyedTable {
   //
   // A walk spread across calls delivers every value held from its start to its end once, and
   // values added or erased meanwhile once or not at all; keys whose hashes collide (crafted
-  // ones can) take their turn in key order.
+  // ones can) take their turn in key order. A walk that meets a Rekey starts over (once in a
+  // table's life), delivering again what it had delivered.
   template <typename Fn>
   void Scan(ScanCursor& c, size_t homes, Fn&& fn) const {
     std::vector<Found> found;
+    if (c.epoch != epoch_ && !c.done) c = ScanCursor{.epoch = epoch_};  // Rekeyed: start over.
     while (homes > 0 && !c.done) {
       if (cur_.cap == 0) {
         c.done = true;
@@ -430,7 +474,13 @@ class KeyedTable {
   }
   // How far ahead a walk over slots asks for the nodes they point to.
   static constexpr size_t kPrefetchSlots = 16;
-  static uint64_t Hash(std::string_view key) { return HashOf(std::hash<std::string_view>{}(key)); }
+  uint64_t Hash(std::string_view key) const {
+    return epoch_ == 0 ? HashOf(std::hash<std::string_view>{}(key)) : SipHash(key);
+  }
+  uint64_t HashOf(const HashedKey& key) const {
+    return epoch_ == 0 ? HashOf(key.hash) : SipHash(key.key);
+  }
+  uint64_t SipHash(std::string_view key) const { return groupd::SipHash(key, sip_); }
   // std::hash (murmur-based) then a multiply, so both the low bits (the home slot) and the high 16
   // (the tag) depend on every byte.
   static uint64_t HashOf(size_t key_hash) {
@@ -511,11 +561,13 @@ class KeyedTable {
   size_t FindIn(const Slots& a, std::string_view key, uint64_t h) const {
     if (a.live == 0) return a.cap;
     uint64_t tag = h & ~kPtrMask;
+    size_t tag_matches = 0;  // Other keys with the same 16-bit tag: a flood when many.
     for (size_t i = Home(h, seed_, a.cap);; i = Next(i, a.cap)) {
       uint64_t s = a.s[i];
       if (s == 0) return a.cap;
       if (s != kTombstone && (s & ~kPtrMask) == tag) {
         if (NodeOf(s)->KeyIs(key)) return i;
+        if (++tag_matches == kFloodTagMatches) flooded_ = true;
       }
     }
   }
@@ -577,6 +629,18 @@ class KeyedTable {
       Rehash(old_.cap);
     }
   }
+  // Rehashes every value with SipHash-2-4 under a key drawn from the seed, at once and for good
+  // (a flood is rare, and two hash functions in one rebuild would make its probes hash twice).
+  // Homes stay secret as before, and SipHash's collisions cannot be crafted without its key.
+  void Rekey() {
+    flooded_ = false;
+    if (epoch_ != 0) return;
+    sip_ = {Mix(seed_ ^ 0x243F6A8885A308D3ULL), Mix(seed_ + 0x13198A2E03707344ULL)};
+    if (rehashing()) Rehash(old_.cap);
+    epoch_ = 1;  // Hash() is SipHash from here on, also in the rebuild below.
+    Rebuild(cur_.cap);
+    if (rehashing()) Rehash(old_.cap);
+  }
   void Clear() {
     for (Slots* a : {&cur_, &old_}) {
       for (size_t i = 0; i < a->cap; i++) {
@@ -589,12 +653,20 @@ class KeyedTable {
 
   static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
   static constexpr uint64_t kTombstone = 1;  // An erased value's slot (no pointer is 1).
+  // Keys of another key's 16-bit tag met in one probe that make it a flood. Keys of one full hash
+  // meet them all; by chance, the 8 in a probe of a few slots are out of reach (2^-128 for 8
+  // of 8 slots).
+  static constexpr size_t kFloodTagMatches = 8;
   // Smaller tables rebuild at once: the rebuild of 1,024 slots takes microseconds.
   static constexpr size_t kIncrementalFrom = 1024;
   Slots cur_;            // Where new values go.
   Slots old_;            // While rehashing: the array being emptied into cur_; else empty.
   size_t migrated_ = 0;  // old_'s slots [0, migrated_) have been moved.
   uint64_t seed_;        // Mixed into homes (see Home).
+  // After a Rekey: SipHash's key, and epoch_ 1 (0: std::hash).
+  std::array<uint64_t, 2> sip_{};
+  uint32_t epoch_ = 0;
+  mutable bool flooded_ = false;  // A probe met kFloodTagMatches other keys of its tag.
 };
 
 }  // namespace groupd

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config libuv1-dev libjemalloc-dev libspdlog-dev libfmt-dev libssl-dev
-            libabsl-dev)
+            libabsl-dev libsodium-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev libhiredis-dev redis-tools openssl python3 python3-redis nodejs npm)
 
 want=("${build_pkgs[@]}")

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 #include "server/shard_table.h"
@@ -250,8 +251,8 @@ TEST(RegistryTableTest, AScanStoppedAtAnEntryDeliversItAgainAndSkipsNothing) {
 // strings with MurmurHash64A, which mixes each 8-byte block k into the state h as
 // h = (h ^ f(k)) * m. Two blocks whose f differ in the top bit only change the state by its top
 // bit (m is odd), and a second pair differing the same way cancels it, so each 16-byte pair of
-// pairs is a free choice.
-std::vector<std::string> KeysOfOneHash(int bits) {
+// pairs is a free choice. Each family of keys has another hash.
+std::vector<std::string> KeysOfOneHash(int bits, uint32_t family = 0) {
   constexpr uint64_t kMul = 0xc6a4a7935bd1e995ULL;
   uint64_t inv = kMul;  // Newton's iteration for kMul's inverse mod 2^64.
   for (int i = 0; i < 5; i++) inv *= 2 - kMul * inv;
@@ -266,7 +267,8 @@ std::vector<std::string> KeysOfOneHash(int bits) {
   constexpr uint64_t kTop = uint64_t{1} << 63;
   std::vector<std::string> keys{""};
   for (int b = 0; b < bits; b++) {
-    uint64_t a[2] = {0x6b65793a00000000ULL + b, 0x6b65793a10000000ULL + b};
+    uint64_t a[2] = {0x6b65793a00000000ULL + (uint64_t{family} << 8) + b,
+                     0x6b65793a10000000ULL + (uint64_t{family} << 8) + b};
     uint64_t c[2] = {f_inverse(f(a[0]) ^ kTop), f_inverse(f(a[1]) ^ kTop)};
     std::vector<std::string> longer;
     for (const std::string& k : keys) {
@@ -283,17 +285,20 @@ std::vector<std::string> KeysOfOneHash(int bits) {
 
 // Keys of one 64-bit hash share a position, so a Scan that stops among them must know which of
 // them it delivered: it resumes at the key it stopped at, in key order. (Resuming at the
-// position alone delivered them again, and 2,048 of them, a snapshot chunk, would have kept a
-// snapshot from ever getting past them.)
+// position alone delivered them again.) Four keys of each hash are too few to count as a flood.
 TEST(RegistryTableTest, AScanStoppedAmongKeysOfOneHashDeliversEachOnce) {
-  const std::vector<std::string> same = KeysOfOneHash(8);
-  ASSERT_EQ(same.size(), 256u);
-  std::set<size_t> hashes;
-  for (const std::string& k : same) hashes.insert(std::hash<std::string_view>{}(k));
-  ASSERT_EQ(hashes.size(), 1u) << "the keys do not collide: has std::hash changed?";
+  std::vector<std::string> same;
+  for (uint32_t family = 0; family < 64; family++) {
+    std::vector<std::string> four = KeysOfOneHash(2, family);
+    std::set<size_t> hashes;
+    for (const std::string& k : four) hashes.insert(std::hash<std::string_view>{}(k));
+    ASSERT_EQ(hashes.size(), 1u) << "the keys do not collide: has std::hash changed?";
+    same.insert(same.end(), four.begin(), four.end());
+  }
   RegistryTable t;
   for (const std::string& k : same) Insert(t, k, 0);
   for (int i = 0; i < 1000; i++) Insert(t, "key:" + std::to_string(i), i);
+  ASSERT_FALSE(t.keyed());
   std::map<std::string, int> delivered;
   std::set<std::string> stopped_at;
   for (RegistryTable::ScanCursor c; !c.done;) {
@@ -301,7 +306,7 @@ TEST(RegistryTableTest, AScanStoppedAmongKeysOfOneHashDeliversEachOnce) {
     t.Scan(c, 100, [&](const RegEntry& e) {
       std::string key(RegistryTable::KeyOf(e));
       delivered[key]++;
-      if (++taken % 5 == 0 && stopped_at.insert(key).second) return false;
+      if (++taken % 3 == 0 && stopped_at.insert(key).second) return false;
       return true;
     });
   }
@@ -310,6 +315,66 @@ TEST(RegistryTableTest, AScanStoppedAmongKeysOfOneHashDeliversEachOnce) {
   EXPECT_GT(stops_among_them, 10);
   EXPECT_EQ(delivered.size(), t.size());
   for (const auto& [key, times] : delivered) EXPECT_EQ(times, stopped_at.count(key) ? 2 : 1);
+}
+
+// A flood of keys of one std::hash would make each insert probe past every earlier one. The
+// table notices keys of one hash piling up and rehashes everything with SipHash: 32,768 of them
+// then sit a few slots from their homes, every one is found, and a walk that was under way
+// starts over once and still delivers everything.
+TEST(RegistryTableTest, AHashFloodMakesTheTableRehashWithSipHash) {
+  const std::vector<std::string> flood = KeysOfOneHash(15);
+  RegistryTable t;
+  for (int i = 0; i < 1000; i++) Insert(t, "key:" + std::to_string(i), i);
+  std::map<std::string, int> delivered;
+  RegistryTable::ScanCursor c;
+  auto take = [&](const RegEntry& e) {
+    delivered[std::string(RegistryTable::KeyOf(e))]++;
+    return true;
+  };
+  t.Scan(c, 64, take);  // A walk under way.
+  ASSERT_FALSE(c.done);
+  EXPECT_FALSE(t.keyed());
+  for (const std::string& k : flood) Insert(t, k, 7);
+  EXPECT_TRUE(t.keyed());
+  ASSERT_EQ(t.size(), 1000 + flood.size());
+  size_t total = 0, worst = 0;
+  for (const std::string& k : flood) {
+    ASSERT_NE(t.Find(k), nullptr);
+    size_t d = t.DisplacementOf(k);
+    total += d;
+    worst = std::max(worst, d);
+  }
+  EXPECT_LT(total / flood.size(), 8u);
+  EXPECT_LT(worst, 1000u);  // Without the rehash: up to 32,767.
+  for (int i = 0; i < 1000; i++) ASSERT_EQ(t.Find("key:" + std::to_string(i))->time_us, i);
+  ASSERT_TRUE(t.Erase(flood[5]));
+  EXPECT_EQ(t.Find(flood[5]), nullptr);
+  delivered.clear();  // The walk starts over: what it had delivered comes again.
+  while (!c.done) t.Scan(c, 1000, take);
+  EXPECT_EQ(delivered.size(), t.size());
+  for (const auto& [key, times] : delivered) ASSERT_EQ(times, 1);
+}
+
+// The maps whose keys clients choose (channels, patterns, group prefixes) hash with StringHash:
+// keys crafted to share a std::hash spread over its buckets like any others.
+TEST(RegistryTableTest, StringHashSpreadsKeysOfOneStdHash) {
+  const std::vector<std::string> flood = KeysOfOneHash(12);
+  std::unordered_set<std::string, StringHash, std::equal_to<>> set(flood.begin(), flood.end());
+  ASSERT_EQ(set.size(), flood.size());
+  size_t worst = 0;
+  for (size_t b = 0; b < set.bucket_count(); b++) worst = std::max(worst, set.bucket_size(b));
+  EXPECT_LT(worst, 16u);  // With std::hash: all 4,096 in one bucket.
+  EXPECT_NE(StringHash{}(flood[0]), StringHash{}(flood[1]));
+}
+
+// Ordinary keys never make a table rehash with SipHash, however many.
+TEST(RegistryTableTest, OrdinaryKeysKeepStdHash) {
+  RegistryTable t;
+  for (int i = 0; i < 300000; i++) {
+    Insert(t, "key:" + std::to_string(i), i);
+    if (i % 3 == 0) t.Erase("key:" + std::to_string(i / 2));
+  }
+  EXPECT_FALSE(t.keyed());
 }
 
 // A rebuild of a large table moves a few slots per insert: no insert pays for the whole table.
