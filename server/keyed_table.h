@@ -104,8 +104,9 @@ struct HashedKey {
 //
 // Keys are hashed with std::hash, which is fast but whose collisions can be crafted whatever
 // its seed (libstdc++'s MurmurHash64A): n keys of one hash would cost n probes each. A probe that
-// meets several keys of its own full hash is such a flood, and the table then rehashes every key
-// with SipHash-2-4 under a key drawn from its seed (libsodium), for good (Rekey).
+// meets kFloodTagMatches other keys of its 16-bit tag is such a flood, and the table then
+// rehashes every key with SipHash-2-4 under a key drawn from its seed (libsodium), for good
+// (Rekey).
 //
 // Rebuilding (growth, or purging tombstones) is incremental, like Redis's dict: the old slot
 // array stays beside the new one while each Insert moves a few of its slots over (and Rehash()

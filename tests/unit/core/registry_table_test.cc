@@ -216,34 +216,45 @@ TEST(RegistryTableTest, AScanDeliversEveryEntryThatStaysOnceThroughEndlessRebuil
   for (int i = 0; i < 3000; i++) EXPECT_EQ(delivered.count("stay:" + std::to_string(i)), 1u) << i;
 }
 
+// A walk whose callback stops at every `every`-th entry of a Scan call, the first time that entry
+// comes, counting what it is handed.
+struct StoppingWalk {
+  int every;
+  std::map<std::string, int> delivered;
+  std::set<std::string> stopped_at;
+
+  void Step(const RegistryTable& t, RegistryTable::ScanCursor& c) {
+    int taken = 0;
+    t.Scan(c, 100, [&](const RegEntry& e) {
+      std::string key(RegistryTable::KeyOf(e));
+      delivered[key]++;
+      return !(++taken % every == 0 && stopped_at.insert(key).second);
+    });
+  }
+  // A key comes once, and again where the walk stopped at it.
+  int TimesExpected(const std::string& key) const { return stopped_at.count(key) ? 2 : 1; }
+};
+
 // A Scan whose callback stops at an entry resumes at it: that entry comes again, and nothing is
 // skipped, also when the table rebuilds between the stop and the resumption.
 TEST(RegistryTableTest, AScanStoppedAtAnEntryDeliversItAgainAndSkipsNothing) {
   RegistryTable t;
   for (int i = 0; i < 5000; i++) Insert(t, "key:" + std::to_string(i), i);
-  std::map<std::string, int> delivered;
-  std::set<std::string> stopped_at;
+  StoppingWalk walk{7};
   int calls = 0, added = 0, rebuilding_calls = 0;
   const size_t capacity = t.capacity();
   for (RegistryTable::ScanCursor c; !c.done; calls++) {
-    int taken = 0;
-    t.Scan(c, 100, [&](const RegEntry& e) {
-      std::string key(RegistryTable::KeyOf(e));
-      delivered[key]++;
-      // Stop at every seventh entry, the first time it comes.
-      if (++taken % 7 == 0 && stopped_at.insert(key).second) return false;
-      return true;
-    });
+    walk.Step(t, c);
     for (int j = 0; j < 4; j++) Insert(t, "new:" + std::to_string(added++), 0);
     if (t.rehashing()) rebuilding_calls++;
   }
   EXPECT_GT(t.capacity(), capacity) << "the table never grew under the walk";
   EXPECT_GT(rebuilding_calls, 3) << "the walk never resumed in a rebuild under way";
-  EXPECT_GT(stopped_at.size(), 100u);
+  EXPECT_GT(walk.stopped_at.size(), 100u);
   EXPECT_GT(calls, 100);
   for (int i = 0; i < 5000; i++) {
     std::string key = "key:" + std::to_string(i);
-    EXPECT_EQ(delivered[key], stopped_at.count(key) ? 2 : 1) << key;
+    EXPECT_EQ(walk.delivered[key], walk.TimesExpected(key)) << key;
   }
 }
 
@@ -299,22 +310,13 @@ TEST(RegistryTableTest, AScanStoppedAmongKeysOfOneHashDeliversEachOnce) {
   for (const std::string& k : same) Insert(t, k, 0);
   for (int i = 0; i < 1000; i++) Insert(t, "key:" + std::to_string(i), i);
   ASSERT_FALSE(t.keyed());
-  std::map<std::string, int> delivered;
-  std::set<std::string> stopped_at;
-  for (RegistryTable::ScanCursor c; !c.done;) {
-    int taken = 0;
-    t.Scan(c, 100, [&](const RegEntry& e) {
-      std::string key(RegistryTable::KeyOf(e));
-      delivered[key]++;
-      if (++taken % 3 == 0 && stopped_at.insert(key).second) return false;
-      return true;
-    });
-  }
+  StoppingWalk walk{3};
+  for (RegistryTable::ScanCursor c; !c.done;) walk.Step(t, c);
   int stops_among_them = 0;
-  for (const std::string& k : same) stops_among_them += static_cast<int>(stopped_at.count(k));
+  for (const std::string& k : same) stops_among_them += static_cast<int>(walk.stopped_at.count(k));
   EXPECT_GT(stops_among_them, 10);
-  EXPECT_EQ(delivered.size(), t.size());
-  for (const auto& [key, times] : delivered) EXPECT_EQ(times, stopped_at.count(key) ? 2 : 1);
+  EXPECT_EQ(walk.delivered.size(), t.size());
+  for (const auto& [key, times] : walk.delivered) EXPECT_EQ(times, walk.TimesExpected(key)) << key;
 }
 
 // A flood of keys of one std::hash would make each insert probe past every earlier one. The
