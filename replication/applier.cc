@@ -8,9 +8,9 @@
 
 namespace groupd::replication {
 
-void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+void Applier::Register(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
                        int64_t time_us, Meta meta, bool from_snapshot, uint32_t mark) {
-  const HashedKey hk(key);
+  const std::string_view key = hk.key;
   Shard& shard = cl.ShardFor(hk);
   // A new key (most of a snapshot or a heal) is stored in the one probe that finds it absent.
   RegEntry entry{.pid = Intern(pid), .node = node, .time_us = time_us};
@@ -56,7 +56,7 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
       EvictLocalLoser(cl, key, loser, pid, node);
       evicting_cl_ = nullptr;
     } else {
-      auto removed = RemoveRegistration(shard, key);
+      auto removed = RemoveRegistration(shard, hk);
       server_.EmitEntryEvent(EventType::kUnregistered, cl, key, removed->entry.pid,
                              removed->entry.node, removed->meta, std::nullopt,
                              Reason::kRegistryConflict, removed->entry.time_us);
@@ -65,14 +65,14 @@ void Applier::Register(NodeId node, ClusterState& cl, std::string_view key, std:
   }
   // Won a conflict: the holder is gone, and entry, left alone above, goes in now.
   if (!created)
-    AddRegistration(shard, key, std::move(entry), meta);  // NOLINT(bugprone-use-after-move)
+    AddRegistration(shard, hk, std::move(entry), meta);  // NOLINT(bugprone-use-after-move)
   server_.EmitEntryEvent(EventType::kRegistered, cl, key, pid, node, meta, std::nullopt,
                          Reason::kNone, time_us);
 }
 
-void Applier::Promote(ClusterState& cl, std::string_view key) {
+void Applier::Promote(ClusterState& cl, const HashedKey& hk) {
+  const std::string_view key = hk.key;
   if (evicting_cl_ == &cl && evicting_key_ == key) return;
-  const HashedKey hk(key);
   Shard& shard = cl.ShardFor(hk);
   auto it = shard.shadows.find(key);
   if (it == shard.shadows.end() || Lookup(shard, hk) != nullptr) return;
@@ -141,9 +141,9 @@ void Applier::EvictLocalLoser(ClusterState& cl, std::string_view key, const RegE
   if (kill) server_.KillClient(*c, Reason::kKilled, /*flush_output=*/true);
 }
 
-void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+void Applier::Unregister(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
                          Reason reason) {
-  const HashedKey hk(key);
+  const std::string_view key = hk.key;
   Shard& shard = cl.ShardFor(hk);
   auto removed = groupd::Unregister(shard, hk, pid, node);
   if (!removed) {
@@ -152,12 +152,12 @@ void Applier::Unregister(NodeId node, ClusterState& cl, std::string_view key, st
   }
   server_.EmitEntryEvent(EventType::kUnregistered, cl, key, pid, node, removed->meta, std::nullopt,
                          reason, removed->entry.time_us);
-  Promote(cl, key);
+  Promote(cl, hk);
 }
 
-void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+void Applier::Join(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
                    Meta meta, bool from_snapshot, uint32_t mark) {
-  const HashedKey hk(group);
+  const std::string_view group = hk.key;
   Shard& shard = cl.ShardFor(hk);
   // A member already held needs a look first only while a snapshot is coming in: to mark it,
   // and to skip an unchanged one. A live join goes straight to the table.
@@ -179,9 +179,9 @@ void Applier::Join(NodeId node, ClusterState& cl, std::string_view group, std::s
                          Reason::kNone, 0);
 }
 
-void Applier::Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+void Applier::Leave(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
                     Reason reason) {
-  const HashedKey hk(group);
+  const std::string_view group = hk.key;
   Shard& shard = cl.ShardFor(hk);
   const Group* g = FindGroup(shard, hk);
   if (g == nullptr) return;

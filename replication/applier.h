@@ -21,18 +21,20 @@ class Applier {
   // changes); a live re-registration with the same meta emits its event, as it did on the owner.
   // mark (nonzero while a snapshot of cl from node is being received) is stored in the entry or
   // claim as its snapshot_mark, so the snapshot's end can tell what the peer no longer has.
-  void Register(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+  // Keys come as a HashedKey, so a caller that hashed one already (to prefetch its slot) passes
+  // the hash on; a string converts.
+  void Register(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
                 int64_t time_us, Meta meta, bool from_snapshot = false, uint32_t mark = 0);
-  void Unregister(NodeId node, ClusterState& cl, std::string_view key, std::string_view pid,
+  void Unregister(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
                   Reason reason);
   // Members carry no time (the peer frames' time field is 0 for them).
-  void Join(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+  void Join(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
             Meta meta, bool from_snapshot = false, uint32_t mark = 0);
-  void Leave(NodeId node, ClusterState& cl, std::string_view group, std::string_view pid,
+  void Leave(NodeId node, ClusterState& cl, const HashedKey& hk, std::string_view pid,
              Reason reason);
 
   // Makes the best shadowed claim on key visible when nobody holds it.
-  void Promote(ClusterState& cl, std::string_view key);
+  void Promote(ClusterState& cl, const HashedKey& hk);
 
   // Removes every entry owned by node, in one cluster or (cl == nullptr) in all, with events.
   void RemoveNode(NodeId node, Reason reason, ClusterState* cl = nullptr);

@@ -102,7 +102,8 @@ uint32_t PeerReceiver::ReceivingMark(std::string_view cluster) const {
 // One change of a batch, decoded.
 struct BatchOp {
   uint8_t op = 0;
-  std::string_view cluster, key, pid;
+  std::string_view cluster, pid;
+  HashedKey key{std::string_view()};  // Hashed once: for the prefetch, then the applier.
   int64_t time_us = 0;
   uint8_t reason = 0;
   Meta meta;
@@ -115,15 +116,16 @@ namespace {
 bool ReadBatchOp(PeerReader& r, Server& server, BatchOp* b) {
   b->op = r.U8();
   b->cluster = r.Str();
-  b->key = r.Str();
+  std::string_view key = r.Str();
   b->pid = r.Str();
   b->time_us = r.I64();
   b->reason = r.U8();
   b->meta = (b->op == kOpRegister || b->op == kOpJoin) ? ReadMeta(r) : Meta();
   if (!r.ok() || b->op < kOpRegister || b->op > kOpLeave ||
-      b->reason > static_cast<uint8_t>(Reason::kShutdown) || b->key.empty()) {
+      b->reason > static_cast<uint8_t>(Reason::kShutdown) || key.empty()) {
     return false;
   }
+  b->key = HashedKey(key);
   b->cl = server.FindCluster(b->cluster);
   return true;
 }
