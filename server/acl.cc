@@ -35,6 +35,7 @@ std::vector<std::string_view> AclCategories(const CommandSpec& spec, bool contai
   if (spec.flags & kCmdAdmin) cats.push_back("@dangerous");
   if (spec.group == "connection") cats.push_back("@connection");
   if (spec.group == "groupd") cats.push_back("@groupd");
+  if (spec.group == "transactions") cats.push_back("@transaction");
   return cats;
 }
 
@@ -42,7 +43,7 @@ namespace {
 
 const std::vector<std::string_view> kCategories = {
     "@all",  "@read",      "@write",      "@pubsub", "@admin",
-    "@fast", "@slow",      "@dangerous",  "@connection", "@groupd",
+    "@fast", "@slow",      "@dangerous",  "@connection", "@groupd", "@transaction",
 };
 
 bool InCategory(const CommandSpec& spec, bool container, std::string_view cat) {

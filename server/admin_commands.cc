@@ -103,6 +103,7 @@ std::vector<std::string_view> FlagNames(const CommandSpec& spec) {
   if (spec.flags & kCmdStale) names.push_back("stale");
   if (spec.flags & kCmdFast) names.push_back("fast");
   if (spec.flags & kCmdNoAuth) names.push_back("no_auth");
+  if (spec.flags & kCmdNoMulti) names.push_back("no_multi");
   return names;
 }
 
@@ -1071,7 +1072,7 @@ void RegisterAdminCommands(CommandTable& table) {
              .since = "1.0.0"});
   table.Add({.name = "shutdown",
              .arity = -1,
-             .flags = kCmdAdmin | kCmdLoading | kCmdStale,
+             .flags = kCmdAdmin | kCmdLoading | kCmdStale | kCmdNoMulti,
              .handler = ShutdownCommand,
              .summary = "Shuts the node down; its processes' entries go with reason 'shutdown'.",
              .syntax = "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]",

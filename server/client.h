@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -18,6 +19,34 @@ namespace groupd {
 
 class Client;
 struct AclUser;
+struct CommandSpec;
+
+// The commands a connection queued between MULTI and EXEC. Their arguments are copied, back to
+// back in one buffer, since the input they were parsed from is reused.
+struct Transaction {
+  struct Queued {
+    const CommandSpec* spec;  // As looked up by name (a container, for CLIENT ...).
+    size_t first_arg;         // Index into arg_ends.
+    size_t argc;
+  };
+  std::string bytes;              // Every queued argument.
+  std::vector<size_t> arg_ends;   // Where each argument ends in bytes.
+  std::vector<Queued> commands;
+  bool dirty = false;  // A command was refused while queued: EXEC answers -EXECABORT.
+
+  void Add(const CommandSpec* spec, std::span<const std::string_view> args) {
+    commands.push_back(Queued{spec, arg_ends.size(), args.size()});
+    for (std::string_view a : args) {
+      bytes.append(a);
+      arg_ends.push_back(bytes.size());
+    }
+  }
+  // What the queue holds, for the query buffer limit and CLIENT LIST's multi-mem.
+  size_t memory() const {
+    return bytes.capacity() + arg_ends.capacity() * sizeof(size_t) +
+           commands.capacity() * sizeof(Queued);
+  }
+};
 
 // What the network layer does for a client; the core never touches a socket. In-process tests
 // leave Client::transport null and read Client::out directly.
@@ -183,17 +212,26 @@ class Client {
   size_t output_bytes() const { return out.size() + inflight_bytes; }
 
   // Call after appending a push frame (a pub/sub confirmation or message) that began at
-  // frame_start in out. While this client runs a command whose reply CLIENT REPLY OFF/SKIP drops,
-  // the frame is moved in front of that reply so that it survives the drop: Redis delivers push
-  // frames whatever the reply mode (its CLIENT_PUSHING flag).
+  // frame_start in out. Push frames must neither be dropped with a reply that CLIENT REPLY
+  // OFF/SKIP silences (Redis delivers them whatever the reply mode: its CLIENT_PUSHING flag) nor
+  // land inside EXEC's array of replies. So while this client runs such a command, frames are
+  // held aside and follow its reply (ReleasePushFrames()).
   void KeepPushFrame(size_t frame_start) {
-    if (dropped_reply_from == std::string::npos || frame_start < dropped_reply_from ||
-        frame_start > out.size()) {
-      return;
-    }
-    std::rotate(out.begin() + static_cast<std::ptrdiff_t>(dropped_reply_from),
-                out.begin() + static_cast<std::ptrdiff_t>(frame_start), out.end());
-    dropped_reply_from += out.size() - frame_start;
+    if (!holding_pushes_ || frame_start > out.size()) return;
+    held_pushes_.append(out, frame_start);
+    out.resize(frame_start);
+  }
+  // Starts holding push frames; returns whether they were held already (a nested holder then
+  // leaves the release to the outer one).
+  bool HoldPushFrames() { return std::exchange(holding_pushes_, true); }
+  // Appends the held frames to out and stops holding, unless held_before.
+  void ReleasePushFrames(bool held_before) {
+    if (held_before) return;
+    holding_pushes_ = false;
+    if (held_pushes_.empty()) return;
+    out.append(held_pushes_);
+    held_pushes_.clear();
+    if (held_pushes_.capacity() > kMaxIdleHeldPushes) held_pushes_.shrink_to_fit();
   }
 
   const uint64_t id;
@@ -214,15 +252,15 @@ class Client {
   // CLIENT REPLY: kSkipNext is set by SKIP and turns into kSkipThis for the following command.
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
   ReplyMode reply_mode = ReplyMode::kOn;
-  // Where in out the reply of the running command starts when CLIENT REPLY may drop it; npos
-  // otherwise. See KeepPushFrame().
-  size_t dropped_reply_from = std::string::npos;
   uint64_t commands_processed = 0;
   size_t query_buffer_bytes = 0;  // Unparsed input, reported by CLIENT LIST.
   size_t inflight_bytes = 0;      // Output handed to the socket, not yet written.
 
   std::unordered_set<std::string, StringHash, std::equal_to<>> channels;
   std::unordered_set<std::string, StringHash, std::equal_to<>> patterns;
+
+  // Between MULTI and EXEC or DISCARD; null otherwise.
+  std::unique_ptr<Transaction> multi;
 
   // Closing: close_after_reply flushes pending output first (QUIT, protocol errors); close_asap
   // drops it (CLIENT KILL, output buffer limits). close_reason becomes the reason of the events
@@ -233,6 +271,11 @@ class Client {
   bool pending = false;           // On the server's pending list this loop turn.
   uint64_t input_turn = 0;        // The network's loop turn in which it last sent bytes.
   int64_t obuf_soft_since_ms = 0;  // When the soft output limit was first passed; 0 if under it.
+
+ private:
+  static constexpr size_t kMaxIdleHeldPushes = 64 * 1024;
+  bool holding_pushes_ = false;  // See KeepPushFrame().
+  std::string held_pushes_;
 };
 
 }  // namespace groupd

@@ -8,6 +8,7 @@
 
 #include "server/arg_parser.h"
 #include "server/errors.h"
+#include "server/log.h"
 #include "server/memory.h"
 #include "server/server.h"
 
@@ -158,16 +159,12 @@ const CommandSpec* Server::LookAhead(std::span<const std::string_view> args) {
 
 void Server::Execute(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {
   // CLIENT REPLY OFF / SKIP: the command runs, and its reply to this client is dropped; push
-  // frames written to it meanwhile are kept (Client::KeepPushFrame() moves them before mark).
+  // frames written to it meanwhile are held aside and follow (Client::KeepPushFrame()).
   const bool may_drop =
       c.reply_mode == Client::ReplyMode::kOff || c.reply_mode == Client::ReplyMode::kSkipThis;
-  size_t mark = c.out.size();
-  if (may_drop) c.dropped_reply_from = mark;
+  const size_t mark = c.out.size();
+  if (may_drop) c.HoldPushFrames();
   Dispatch(c, args, spec);
-  if (may_drop) {
-    mark = c.dropped_reply_from;
-    c.dropped_reply_from = std::string::npos;
-  }
   // An output limit may have emptied out during the command.
   auto drop = [&] {
     if (c.out.size() > mark) c.out.resize(mark);
@@ -186,19 +183,27 @@ void Server::Execute(Client& c, std::span<const std::string_view> args, const Co
       c.reply_mode = Client::ReplyMode::kOn;
       break;
   }
+  if (may_drop) c.ReleasePushFrames(false);
 }
 
 void Server::Dispatch(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {
   stats_.total_commands++;
   c.commands_processed++;
   CommandContext ctx{*this, c, args, c.writer};
+  const CommandSpec* const named = spec;  // What a transaction queues: looked up again at EXEC.
+  // A refused command also makes the transaction it was sent in fail at EXEC, as in Redis.
+  auto refuse = [&c](std::string_view error) {
+    c.writer.Error(error);
+    if (c.multi != nullptr) c.multi->dirty = true;
+  };
 
   if (spec == nullptr) {
     ReplyUnknownCommand(ctx);
+    if (c.multi != nullptr) c.multi->dirty = true;
     return;
   }
   if (!ArityOk(spec->arity, args.size())) {
-    c.writer.Error(fmt::format(fmt::runtime(errors::kWrongArityFmt), spec->name));
+    refuse(fmt::format(fmt::runtime(errors::kWrongArityFmt), spec->name));
     return;
   }
   std::string fullname;
@@ -210,39 +215,116 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args, const C
     if (sub == nullptr) {
       std::string upper = spec->name;
       std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-      c.writer.Error(
+      refuse(
           fmt::format(fmt::runtime(errors::kUnknownSubcommandFmt), args[1].substr(0, 128), upper));
       return;
     }
     fullname = spec->name + "|" + sub->name;
     subcommand = sub;
     if (!ArityOk(sub->arity, args.size())) {
-      c.writer.Error(fmt::format(fmt::runtime(errors::kWrongArityFmt), fullname));
+      refuse(fmt::format(fmt::runtime(errors::kWrongArityFmt), fullname));
       return;
     }
     spec = sub;
   }
   if (AuthRequired(c) && !(spec->flags & kCmdNoAuth)) {
-    c.writer.Error(errors::kNoAuth);
+    refuse(errors::kNoAuth);
+    return;
+  }
+  if (c.multi != nullptr && (spec->flags & kCmdNoMulti)) {
+    refuse(errors::kNotInTransaction);
     return;
   }
   if (!(spec->flags & kCmdNoAuth) && c.acl_user != nullptr &&
       !CheckAcl(c, *container, subcommand, *spec, args)) {
+    if (c.multi != nullptr) c.multi->dirty = true;
     return;
   }
   if (c.proto() == 2 && c.subscription_count() > 0 && !(spec->flags & kCmdAllowedWhenSubscribed)) {
-    c.writer.Error(fmt::format(fmt::runtime(errors::kSubscribedContextFmt),
-                               fullname.empty() ? spec->name : fullname));
+    refuse(fmt::format(fmt::runtime(errors::kSubscribedContextFmt),
+                       fullname.empty() ? spec->name : fullname));
     return;
   }
-  if ((spec->flags & kCmdDenyOom) && config_.maxmemory > 0 &&
-      UsedMemoryFast() > static_cast<uint64_t>(config_.maxmemory)) {
+  const bool queue = c.multi != nullptr && !(spec->flags & kCmdTransaction);
+  // Over maxmemory, commands that add data are refused, and so is queueing anything (a
+  // transaction could otherwise grow without bound); commands an EXEC runs were checked when
+  // it started (ExecTransaction).
+  if (((spec->flags & kCmdDenyOom) || queue) && !executing_transaction_ && OverMaxmemory()) {
     stats_.oom_rejections++;
-    c.writer.Error(errors::kOom);
+    refuse(errors::kOom);
+    return;
+  }
+  if (queue) {
+    QueueCommand(c, args, named);
     return;
   }
   c.last_command = fullname.empty() ? spec->name : fullname;
   spec->handler(ctx);
+}
+
+bool Server::OverMaxmemory() const {
+  return config_.maxmemory > 0 && UsedMemoryFast() > static_cast<uint64_t>(config_.maxmemory);
+}
+
+// --- Transactions (MULTI / EXEC) -----------------------------------------------------------------
+
+void Server::QueueCommand(Client& c, std::span<const std::string_view> args,
+                          const CommandSpec* spec) {
+  Transaction& tx = *c.multi;
+  tx.Add(spec, args);
+  // Queued commands are input not yet run: they count against the query buffer limit.
+  const size_t held = tx.memory() + c.query_buffer_bytes;
+  if (static_cast<int64_t>(held) > config_.client_query_buffer_limit) {
+    stats_.query_buffer_disconnects++;
+    GD_LOG_INFO(
+        "closing client id={} addr={} that reached max query buffer length ({} bytes, with its "
+        "queued transaction)",
+        c.id, c.addr, held);
+    c.multi.reset();
+    c.close_asap = true;
+    MarkPending(c);
+    return;
+  }
+  c.writer.SimpleString("QUEUED");
+}
+
+void Server::ExecTransaction(Client& c) {
+  // The transaction leaves the client before anything runs, so the commands run as they would
+  // outside one.
+  std::unique_ptr<Transaction> tx = std::move(c.multi);
+  if (tx->dirty) {
+    c.writer.Error(errors::kExecAbort);
+    return;
+  }
+  if (OverMaxmemory()) {
+    for (const Transaction::Queued& q : tx->commands) {
+      if (q.spec->flags & kCmdDenyOom) {
+        stats_.oom_rejections++;
+        c.writer.Error(fmt::format("EXECABORT Transaction discarded because of: {}", errors::kOom));
+        return;
+      }
+    }
+  }
+  std::vector<std::string_view> args;
+  args.reserve(tx->arg_ends.size());
+  size_t begin = 0;
+  for (size_t end : tx->arg_ends) {
+    args.emplace_back(tx->bytes.data() + begin, end - begin);
+    begin = end;
+  }
+  c.writer.Array(tx->commands.size());
+  // Events and messages this client gets from its own commands must not land inside the array.
+  const bool held_before = c.HoldPushFrames();
+  executing_transaction_ = true;
+  for (const Transaction::Queued& q : tx->commands) {
+    // A connection closed with its output dropped (an output limit) runs nothing more. One that
+    // killed itself gets every reply, as in Redis; what it registers after the kill goes when
+    // it closes, at the end of this loop turn.
+    if (c.close_asap) break;
+    Dispatch(c, std::span(args).subspan(q.first_arg, q.argc), q.spec);
+  }
+  executing_transaction_ = false;
+  c.ReleasePushFrames(held_before);
 }
 
 }  // namespace groupd

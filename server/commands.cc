@@ -11,6 +11,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterClusterCommands(table);
   RegisterAclCommands(table);
+  RegisterTransactionCommands(table);
 }
 
 }  // namespace groupd

@@ -12,5 +12,6 @@ void RegisterGroupCommands(CommandTable& table);       // GJOIN GLEAVE GMEMBERS 
 void RegisterPubSubCommands(CommandTable& table);      // SUBSCRIBE ... GMONITOR GDISPATCH
 void RegisterClusterCommands(CommandTable& table);     // GCONNECT GDISCONNECT GNODES ...
 void RegisterAclCommands(CommandTable& table);         // ACL SETUSER/DELUSER/LIST/...
+void RegisterTransactionCommands(CommandTable& table); // MULTI EXEC DISCARD
 
 }  // namespace groupd

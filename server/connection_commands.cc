@@ -89,17 +89,20 @@ void AppendClientInfo(const Client& c, int64_t now_ms, std::string* out) {
   if (c.subscription_count() > 0) flags.push_back('P');
   if (c.close_after_reply) flags.push_back('c');
   if (c.close_asap) flags.push_back('A');
+  if (c.multi != nullptr) flags.push_back('x');
   if (flags.empty()) flags = "N";
   const size_t omem = c.output_bytes();
-  const size_t tot_mem = sizeof(Client) + c.out.capacity() + c.query_buffer_bytes;
+  const size_t multi_mem = c.multi != nullptr ? c.multi->memory() : 0;
+  const int64_t multi = c.multi != nullptr ? static_cast<int64_t>(c.multi->commands.size()) : -1;
+  const size_t tot_mem = sizeof(Client) + c.out.capacity() + c.query_buffer_bytes + multi_mem;
   fmt::format_to(std::back_inserter(*out),
                  "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} "
-                 "psub={} ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 obl=0 "
+                 "psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem={} obl=0 "
                  "oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={} "
                  "lib-name={} lib-ver={} pid={}\n",
                  c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000,
                  (now_ms - c.last_interaction_ms) / 1000, flags, c.channels.size(),
-                 c.patterns.size(), c.query_buffer_bytes, omem, tot_mem,
+                 c.patterns.size(), multi, c.query_buffer_bytes, multi_mem, omem, tot_mem,
                  c.last_command.empty() ? "NULL" : c.last_command, c.user, c.proto(), c.lib_name,
                  c.lib_ver, c.owner.pid);
 }
@@ -141,6 +144,7 @@ void ResetCommand(CommandContext& ctx) {
   Client& c = ctx.client;
   // Subscriptions go silently: the client asked for a fresh connection state.
   ctx.server.pubsub().RemoveClient(&c);
+  c.multi.reset();
   c.name.clear();
   // As Redis's clientSetDefaultAuth: authenticated only if the default user needs no password.
   ctx.server.ResetAuth(c);
@@ -523,7 +527,7 @@ void RegisterConnectionCommands(CommandTable& table) {
              .since = "1.0.0"});
   table.Add({.name = "hello",
              .arity = -1,
-             .flags = kCmdNoAuth | kCmdFast | kCmdLoading | kCmdStale,
+             .flags = kCmdNoAuth | kCmdFast | kCmdLoading | kCmdStale | kCmdNoMulti,
              .handler = HelloCommand,
              .summary = "Handshakes with the server: selects the protocol, authenticates, names "
                         "the connection.",
@@ -548,7 +552,8 @@ void RegisterConnectionCommands(CommandTable& table) {
              .since = "1.0.0"});
   table.Add({.name = "quit",
              .arity = -1,
-             .flags = kCmdNoAuth | kCmdAllowedWhenSubscribed | kCmdFast | kCmdLoading | kCmdStale,
+             .flags = kCmdNoAuth | kCmdAllowedWhenSubscribed | kCmdFast | kCmdLoading | kCmdStale |
+                      kCmdTransaction,
              .handler = QuitCommand,
              .summary = "Closes the connection.",
              .syntax = "",
@@ -556,7 +561,8 @@ void RegisterConnectionCommands(CommandTable& table) {
              .since = "1.0.0"});
   table.Add({.name = "reset",
              .arity = 1,
-             .flags = kCmdNoAuth | kCmdAllowedWhenSubscribed | kCmdFast | kCmdLoading | kCmdStale,
+             .flags = kCmdNoAuth | kCmdAllowedWhenSubscribed | kCmdFast | kCmdLoading | kCmdStale |
+                      kCmdTransaction,
              .handler = ResetCommand,
              .summary = "Resets the connection: RESP2, no subscriptions, no name.",
              .syntax = "",
@@ -663,7 +669,7 @@ void RegisterConnectionCommands(CommandTable& table) {
        .since = "7.2.0"},
       {.name = "reply",
        .arity = 3,
-       .flags = kClientFlags,
+       .flags = kClientFlags | kCmdNoMulti,
        .handler = ClientReplyCommand,
        .summary = "Instructs the server whether to reply to commands.",
        .syntax = "ON",

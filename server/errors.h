@@ -27,6 +27,12 @@ inline constexpr const char* kMetaTooBig = "ERR meta is larger than max-meta-byt
 inline constexpr const char* kInvalidClusterName = "ERR invalid cluster name";
 inline constexpr const char* kPrefixNotAllowed =
     "ERR a key ending in '/' is a prefix and cannot be registered or joined";
+inline constexpr const char* kMultiNested = "ERR MULTI calls can not be nested";
+inline constexpr const char* kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr const char* kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr const char* kNotInTransaction = "ERR Command not allowed inside a transaction";
+inline constexpr const char* kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
 inline constexpr const char* kInvalidLogLevel = "ERR log level must be info, verbose or off";
 // Formats with the argument named.
 inline constexpr const char* kTakenFmt = "TAKEN key '{}' is registered by {}";

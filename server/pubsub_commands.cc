@@ -238,8 +238,10 @@ void GDispatchCommand(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(n));
 }
 
+// Refused inside MULTI: one of these writes a frame per channel, which cannot be one element of
+// EXEC's array of replies.
 constexpr uint32_t kSubscribeFlags =
-    kCmdPubSub | kCmdAllowedWhenSubscribed | kCmdLoading | kCmdStale;
+    kCmdPubSub | kCmdAllowedWhenSubscribed | kCmdLoading | kCmdStale | kCmdNoMulti;
 
 }  // namespace
 

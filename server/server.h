@@ -129,6 +129,11 @@ class Server : public DeliverySink {
   }
   // The same with the command already looked up (null when unknown), by LookAhead().
   void Execute(Client& c, std::span<const std::string_view> args, const CommandSpec* spec);
+  // EXEC: runs the client's queued commands (REQUIRES: c.multi), replying with an array of
+  // their replies, or -EXECABORT when one was refused while queued.
+  void ExecTransaction(Client& c);
+  // Used memory is over maxmemory (0: no limit).
+  bool OverMaxmemory() const;
   // Looks up a command that will run after the current one (the next of a pipelined batch) and,
   // when its key names a shard table, starts loading the key's slot, so that the cache miss
   // overlaps the current command's work. Returns the spec (null when unknown) for Execute().
@@ -224,6 +229,9 @@ class Server : public DeliverySink {
 
  private:
   void Dispatch(Client& c, std::span<const std::string_view> args, const CommandSpec* spec);
+  // Adds a command to c's transaction and answers +QUEUED, or closes c when its queue passes
+  // the query buffer limit.
+  void QueueCommand(Client& c, std::span<const std::string_view> args, const CommandSpec* spec);
   // Writes NOPERM and returns false when c's user may not run this command on these keys.
   bool CheckAcl(Client& c, const CommandSpec& container, const CommandSpec* sub,
                 const CommandSpec& spec, std::span<const std::string_view> args);
@@ -263,6 +271,7 @@ class Server : public DeliverySink {
   std::string scratch_;                  // Reused for event payloads and channel names.
   std::string meta_buffer_;              // See meta_buffer().
   bool rehash_pending_ = false;          // See rehash_pending().
+  bool executing_transaction_ = false;   // In ExecTransaction().
 };
 
 }  // namespace groupd

@@ -121,6 +121,54 @@ describe('ioredis default options', () => {
   });
 });
 
+describe('ioredis transactions', () => {
+  it('multi().exec() runs the queued commands at once and returns [error, reply] pairs',
+    async (t) => {
+      const r = await connect();
+      const other = await connect();
+      const prefix = uniquePrefix('io', t.name);
+      await other.call('GREG', prefix + 'taken');
+      const tx = r.multi();
+      tx.call('GREG', prefix + 'k', 'META', 'role', 'admin');
+      tx.call('GREG', prefix + 'taken');
+      tx.call('GJOIN', prefix + 'g');
+      tx.call('GCOUNT', prefix + 'g');
+      const replies = await within(tx.exec(), 'EXEC');
+      assert.equal(replies.length, 4, JSON.stringify(replies));
+      assert.deepEqual(replies[0], [null, 'OK']);
+      assert.match(replies[1][0].message, /^TAKEN /);
+      assert.deepEqual(replies[2], [null, 'OK']);
+      assert.deepEqual(replies[3], [null, 1]);
+      assert.equal((await other.call('GLOOKUP', prefix + 'k'))[0], await r.call('GPID'));
+      assert.deepEqual(r.errors, []);
+    });
+
+  it('an unknown command rejects exec() with EXECABORT and nothing runs', async (t) => {
+    const r = await connect();
+    const key = uniquePrefix('io', t.name) + 'k';
+    const tx = r.multi();
+    tx.call('GREG', key);
+    tx.call('NOSUCHCOMMAND');
+    await assert.rejects(tx.exec(), { message: /^EXECABORT Transaction discarded/ });
+    assert.equal(await r.call('GLOOKUP', key), null);
+    assert.equal(await r.call('GREG', key), 'OK');
+  });
+
+  it('a RESP3 connection monitoring its own keys gets their events after the EXEC reply',
+    async (t) => {
+      const r = await connect();
+      const key = uniquePrefix('io', t.name) + 'k';
+      const frames = new Frames();
+      r.on('message', (ch, message) => frames.push({ channel: ch, message }));
+      await within(r.call('GMONITOR', key), 'GMONITOR');
+      const replies = await within(r.multi().call('GREG', key).call('GLOOKUP', key).exec(), 'EXEC');
+      assert.deepEqual(replies[0], [null, 'OK']);
+      assert.equal(replies[1][1][0], await r.call('GPID'));
+      await frames.wait(isEvent('registered', key), 'own registered event');
+      assert.deepEqual(r.errors, []);
+    });
+});
+
 // Subscribes `sub` to `channel` and routes its 'message' events into a Frames collector.
 async function monitor(sub, channel) {
   const frames = new Frames();

@@ -135,6 +135,42 @@ for (const RESP of [2, 3]) {
       assert.equal(await c.sendCommand(['GCOUNT', group]), 0);
     });
 
+    it('multi().exec() runs the queued commands at once and returns their replies', async (t) => {
+      const c = await connect(options);
+      const other = await connect(options);
+      const prefix = prefixFor(t);
+      const replies = await within(
+        c.multi()
+          .addCommand(['GREG', prefix + 'k', 'META', 'role', 'admin'])
+          .addCommand(['GJOIN', prefix + 'g'])
+          .addCommand(['GCOUNT', prefix + 'g'])
+          .addCommand(['GLOOKUP', prefix + 'k'])
+          .exec(),
+        'EXEC');
+      const pid = await c.sendCommand(['GPID']);
+      assert.deepEqual(replies.slice(0, 3), ['OK', 'OK', 1]);
+      assert.equal(replies[3][0], pid);
+      assert.equal((await other.sendCommand(['GLOOKUP', prefix + 'k']))[0], pid);
+      assert.deepEqual(c.errors, []);
+    });
+
+    it('multi().exec() rejects with each failed command and keeps the others', async (t) => {
+      const c = await connect(options);
+      const owner = await connect(options);
+      const prefix = prefixFor(t);
+      await owner.sendCommand(['GREG', prefix + 'taken']);
+      const run = c.multi()
+        .addCommand(['GREG', prefix + 'taken'])
+        .addCommand(['GREG', prefix + 'mine'])
+        .exec();
+      const err = await within(run.then(() => null, (e) => e), 'EXEC');
+      assert.ok(err && Array.isArray(err.errorIndexes), `not a MultiErrorReply: ${err}`);
+      assert.deepEqual(err.errorIndexes, [0]);
+      assert.match(err.replies[0].message, /^TAKEN /);
+      assert.equal(err.replies[1], 'OK');
+      assert.equal(await c.ping(), 'PONG');
+    });
+
     it('a duplicate() subscriber receives JSON events through its listener', async (t) => {
       const prefix = prefixFor(t);
       const channel = `__gevent__:${prefix}`;

@@ -282,6 +282,52 @@ class GroupsTest(GroupdTestCase):
         self.assertEqual(r.execute_command("GCOUNT", name), 0)
 
 
+class TransactionTest(GroupdTestCase):
+    """redis-py's pipeline() wraps its commands in MULTI/EXEC unless told otherwise."""
+
+    def test_default_pipeline_runs_as_one_transaction_with_each_reply(self):
+        r = self.client()
+        other = self.client()
+        key, group = self.prefix + "k", self.prefix + "g"
+        pipe = r.pipeline()
+        pipe.execute_command("GREG", key, "META", "role", "admin")
+        pipe.execute_command("GJOIN", group)
+        pipe.execute_command("GCOUNT", group)
+        pipe.execute_command("GLOOKUP", key)
+        self.assertIsNone(other.execute_command("GLOOKUP", key), "nothing runs before execute()")
+        ok, joined, count, lookup = pipe.execute()
+        pid = r.execute_command("GPID")
+        self.assertEqual((ok, joined, count), (b"OK", b"OK", 1))
+        self.assertEqual(lookup[0], pid)
+        self.assertEqual(meta_dict(lookup[1]), {b"role": b"admin"})
+
+    def test_a_command_error_is_raised_or_returned_and_the_others_run(self):
+        owner = self.client()
+        r = self.client()
+        taken, mine = self.prefix + "taken", self.prefix + "mine"
+        owner.execute_command("GREG", taken)
+        pipe = r.pipeline()
+        pipe.execute_command("GREG", taken)
+        pipe.execute_command("GREG", mine)
+        replies = pipe.execute(raise_on_error=False)
+        self.assertIsInstance(replies[0], redis.ResponseError)
+        self.assertTrue(str(replies[0]).startswith("TAKEN "), replies)
+        self.assertEqual(replies[1], b"OK")
+        self.assertEqual(owner.execute_command("GLOOKUP", mine)[0], r.execute_command("GPID"))
+
+    def test_an_unknown_command_aborts_the_transaction_and_keeps_the_connection(self):
+        r = self.client()
+        key = self.prefix + "k"
+        pipe = r.pipeline()
+        pipe.execute_command("GREG", key)
+        pipe.execute_command("NOSUCHCOMMAND", key)
+        with self.assertRaises(redis.ResponseError) as cm:
+            pipe.execute()
+        self.assertIn("unknown command 'NOSUCHCOMMAND'", str(cm.exception))
+        self.assertIsNone(r.execute_command("GLOOKUP", key), "EXECABORT ran nothing")
+        self.assertEqual(r.execute_command("GREG", key), b"OK")
+
+
 class EventsTest(GroupdTestCase):
     def test_every_change_of_another_connection_is_a_json_event_with_all_fields(self):
         watcher = self.client()

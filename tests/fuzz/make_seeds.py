@@ -112,6 +112,25 @@ commands_seed("client_admin", [
     (C0, ["COMMAND", "COUNT"]),
     (C0, ["CONFIG", "GET", "*max*"]),
 ])
+commands_seed("transaction", [
+    (C1, ["HELLO", "3"]),
+    (C1, ["GMONITOR", "*"]),
+    (C1, ["MULTI"]),
+    (C1, ["GREG", "k", "META", "f", "1"]),
+    (C1, ["GJOIN", "g"]),
+    (C1, ["EXEC"]),
+    (C3, ["MULTI"]),
+    (C3, ["CLIENT", "REPLY", "OFF"]),
+    (C3, ["EXEC"]),
+    (C0, ["MULTI"]),
+    (C0, ["GREG", "k"]),
+    (C0, ["CLIENT", "KILL", "ID", ID2]),
+    (C0, ["GDISPATCH", "g", "m"]),
+    (C0, ["EXEC"]),
+    (C2, ["MULTI"]),
+    (C2, ["GLOOKUP", "k"]),
+    (C2, ["DISCARD"]),
+])
 commands_seed("config_auth", [
     (C0, ["CONFIG", "SET", "client-output-buffer-limit", "normal 64 0 0"]),
     (C0, ["INFO"]),
