@@ -231,10 +231,6 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args, const C
     refuse(errors::kNoAuth);
     return;
   }
-  if (c.multi != nullptr && (spec->flags & kCmdNoMulti)) {
-    refuse(errors::kNotInTransaction);
-    return;
-  }
   if (!(spec->flags & kCmdNoAuth) && c.acl_user != nullptr &&
       !CheckAcl(c, *container, subcommand, *spec, args)) {
     if (c.multi != nullptr) c.multi->dirty = true;
@@ -245,17 +241,24 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args, const C
                        fullname.empty() ? spec->name : fullname));
     return;
   }
-  const bool queue = c.multi != nullptr && !(spec->flags & kCmdTransaction);
-  // Over maxmemory, commands that add data are refused, and so is queueing anything (a
-  // transaction could otherwise grow without bound); commands an EXEC runs were checked when
-  // it started (ExecTransaction).
-  if (((spec->flags & kCmdDenyOom) || queue) && !executing_transaction_ && OverMaxmemory()) {
+  if (c.multi != nullptr) [[unlikely]] {
+    if (!(spec->flags & kCmdTransaction)) {
+      // Over maxmemory, queueing anything is refused: a transaction could otherwise grow
+      // without bound.
+      if (spec->flags & kCmdNoMulti) {
+        refuse(errors::kNotInTransaction);
+      } else if (OverMaxmemory()) {
+        stats_.oom_rejections++;
+        refuse(errors::kOom);
+      } else {
+        QueueCommand(c, args, named);
+      }
+      return;
+    }
+  } else if ((spec->flags & kCmdDenyOom) && !executing_transaction_ && OverMaxmemory()) {
+    // Commands an EXEC runs were checked when it started (ExecTransaction).
     stats_.oom_rejections++;
     refuse(errors::kOom);
-    return;
-  }
-  if (queue) {
-    QueueCommand(c, args, named);
     return;
   }
   c.last_command = fullname.empty() ? spec->name : fullname;
@@ -316,11 +319,10 @@ void Server::ExecTransaction(Client& c) {
   // Events and messages this client gets from its own commands must not land inside the array.
   const bool held_before = c.HoldPushFrames();
   executing_transaction_ = true;
+  // A transaction runs completely, as in Redis, even when its connection is closed meanwhile
+  // (CLIENT KILL of itself, an output limit passed by its own events): what it registers after
+  // that goes when the connection closes, at the end of this loop turn.
   for (const Transaction::Queued& q : tx->commands) {
-    // A connection closed with its output dropped (an output limit) runs nothing more. One that
-    // killed itself gets every reply, as in Redis; what it registers after the kill goes when
-    // it closes, at the end of this loop turn.
-    if (c.close_asap) break;
     Dispatch(c, std::span(args).subspan(q.first_arg, q.argc), q.spec);
   }
   executing_transaction_ = false;

@@ -250,6 +250,29 @@ TEST_F(TransactionTest, AClientThatKillsItselfGetsEveryReplyAndLosesEverything) 
   EXPECT_EQ(Owner("late"), "") << "what it registered after the kill went when it closed";
 }
 
+// As in Redis, a transaction runs completely even when an output limit closes its connection
+// halfway: here its own event, delivered while its large reply is still in the output, does.
+TEST_F(TransactionTest, ATransactionRunsCompletelyEvenWhenAnOutputLimitClosesItsConnection) {
+  Client& member = srv_.NewClient();
+  ASSERT_EQ(Run(member, {"GJOIN", "big", "META", "f", std::string(4000, 'x')}), kOk);
+  Client& c = srv_.NewClient();
+  c.writer.set_proto(3);
+  ASSERT_EQ(srv_.RunMulti(c, {"GMONITOR", "*"}).size(), 1u);
+  EXPECT_EQ(Run(c, {"MULTI"}), kOk);
+  EXPECT_EQ(Run(c, {"GMEMBERS", "big"}), kQueued);
+  EXPECT_EQ(Run(c, {"GREG", "before-close"}), kQueued);
+  EXPECT_EQ(Run(c, {"GREG", "after-close"}), kQueued);
+  srv_.server().config().obuf_pubsub.hard = 2000;
+  srv_.server().Execute(c, std::vector<std::string_view>{"EXEC"});
+  srv_.server().config().obuf_pubsub.hard = 0;
+  EXPECT_TRUE(c.close_asap);
+  EXPECT_EQ(srv_.server().stats().obuf_disconnects_pubsub, 1u);
+  EXPECT_EQ(Owner("before-close"), "") << "closed: its entries went at once";
+  EXPECT_EQ(Owner("after-close"), c.owner.pid.view()) << "the last command ran too";
+  srv_.Close(c);
+  EXPECT_EQ(Owner("after-close"), "") << "and its entry went when the connection closed";
+}
+
 TEST_F(TransactionTest, PermissionsAreCheckedWhenQueuedAndAgainAtExec) {
   Client& admin = srv_.NewClient();
   ASSERT_EQ(Run(admin, {"ACL", "SETUSER", "bob", "on", ">pw", "allkeys", "allclusters", "+@all"}),
