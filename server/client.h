@@ -212,10 +212,10 @@ class Client {
   size_t output_bytes() const { return out.size() + inflight_bytes; }
 
   // Call after appending a push frame (a pub/sub confirmation or message) that began at
-  // frame_start in out. Push frames must neither be dropped with a reply that CLIENT REPLY
-  // OFF/SKIP silences (Redis delivers them whatever the reply mode: its CLIENT_PUSHING flag) nor
-  // land inside EXEC's array of replies. So while this client runs such a command, frames are
-  // held aside and follow its reply (ReleasePushFrames()).
+  // frame_start in out. While this client runs a command, push frames sent to it are held aside
+  // and follow the command's reply (ReleasePushFrames()), as Redis 7.2 orders them: so they never
+  // land inside EXEC's array of replies, and survive a reply that CLIENT REPLY OFF/SKIP drops
+  // (Redis delivers pushes whatever the reply mode: its CLIENT_PUSHING flag).
   void KeepPushFrame(size_t frame_start) {
     if (!holding_pushes_ || frame_start > out.size()) return;
     held_pushes_.append(out, frame_start);

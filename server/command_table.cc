@@ -158,12 +158,11 @@ const CommandSpec* Server::LookAhead(std::span<const std::string_view> args) {
 }
 
 void Server::Execute(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {
-  // CLIENT REPLY OFF / SKIP: the command runs, and its reply to this client is dropped; push
-  // frames written to it meanwhile are held aside and follow (Client::KeepPushFrame()).
-  const bool may_drop =
-      c.reply_mode == Client::ReplyMode::kOff || c.reply_mode == Client::ReplyMode::kSkipThis;
+  // Push frames the command sends to this client (a PUBLISH to a channel it subscribes to, events
+  // of its own changes) are held aside and follow the reply, as in Redis 7.2; with CLIENT REPLY
+  // OFF / SKIP they survive the reply being dropped (Client::KeepPushFrame()).
   const size_t mark = c.out.size();
-  if (may_drop) c.HoldPushFrames();
+  c.HoldPushFrames();
   Dispatch(c, args, spec);
   // An output limit may have emptied out during the command.
   auto drop = [&] {
@@ -183,7 +182,7 @@ void Server::Execute(Client& c, std::span<const std::string_view> args, const Co
       c.reply_mode = Client::ReplyMode::kOn;
       break;
   }
-  if (may_drop) c.ReleasePushFrames(false);
+  c.ReleasePushFrames(false);
 }
 
 void Server::Dispatch(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {

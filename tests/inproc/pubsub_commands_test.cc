@@ -733,7 +733,8 @@ TEST_F(PubSubCommandsTest, GdispatchSenderThatIsAResp3MemberReceivesItsOwnMessag
   Client& m = NewResp3Client();
   EXPECT_EQ(Run(m, {"GJOIN", "g"}), kOk);
   auto out = RunMulti(m, {"GDISPATCH", "g", "self"});
-  EXPECT_EQ(out, (std::vector<RespValue>{Message(3, "__gdispatch__:g", "self"), Int(1)}));
+  // The message follows the reply, as Redis 7.2 orders a PUBLISH to oneself.
+  EXPECT_EQ(out, (std::vector<RespValue>{Int(1), Message(3, "__gdispatch__:g", "self")}));
 }
 
 TEST_F(PubSubCommandsTest, GdispatchToEmptyGroupReachesNobody) {
@@ -823,23 +824,28 @@ class RecordingListener : public EventListener {
   std::vector<std::tuple<std::string, uint64_t, Meta>> seen;
 };
 
-// A monitor killed for its output limit by its own "registered" event loses its registration
-// inside Emit: the nested "unregistered" event (seq n+1) reaches listeners before the outer
-// "registered" event (seq n), whose meta pointer then points into the erased entry. Listeners
-// are promised events in sequence order; a replicating peer would apply the unregistration
-// first and keep a stale registration. Disabled until delivery defers kills (see the report).
+// A monitor closed for its output limit by an event loses its entries. Were it closed inside
+// Emit, the nested "unregistered" event (seq n+1) would reach listeners before the outer event
+// (seq n); listeners are promised events in sequence order (a replicating peer would otherwise
+// apply them out of order), so delivery defers the close until it ends. A client's own events
+// wait for its command's reply, so another client's change does the closing here.
 TEST_F(PubSubCommandsTest, ListenersSeeEventsInSequenceOrderWhenDeliveryKillsAnOwner) {
   RecordingListener listener;
   server().AddEventListener(&listener);
-  server().config().obuf_pubsub.hard = 1;  // Any event frame closes the monitor.
   Client& c = NewResp3Client();
   RunMulti(c, {"GMONITOR", "*"});
-  RunMulti(c, {"GREG", "k", "META", "f", "v"});
-  ASSERT_EQ(listener.seen.size(), 2u);
-  EXPECT_EQ(std::get<0>(listener.seen[0]), "registered");
-  EXPECT_EQ(std::get<2>(listener.seen[0]), (Meta{{"f", "v"}}));
-  EXPECT_EQ(std::get<0>(listener.seen[1]), "unregistered");
-  EXPECT_LT(std::get<1>(listener.seen[0]), std::get<1>(listener.seen[1]));
+  RunMulti(c, {"GREG", "mine"});
+  server().config().obuf_pubsub.hard = 1;  // Any event frame closes the monitor.
+  // Another client's change reaches c during delivery (c's own events wait for its reply).
+  Client& other = srv_.NewClient();
+  RunMulti(other, {"GREG", "k", "META", "f", "v"});
+  ASSERT_EQ(listener.seen.size(), 3u);
+  EXPECT_EQ(std::get<0>(listener.seen[1]), "registered");
+  EXPECT_EQ(std::get<2>(listener.seen[1]), (Meta{{"f", "v"}}));
+  EXPECT_EQ(std::get<0>(listener.seen[2]), "unregistered");
+  EXPECT_LT(std::get<1>(listener.seen[1]), std::get<1>(listener.seen[2]));
+  EXPECT_TRUE(c.close_asap);
+  srv_.Close(other);  // Before the listener goes.
 }
 
 TEST_F(PubSubCommandsTest, GdispatchRejectsInvalidGroupUnknownClusterAndExtraArguments) {
