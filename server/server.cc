@@ -512,8 +512,10 @@ void Server::CheckOutputLimits(Client& c) {
     int64_t now = NowMs();
     if (c.obuf_soft_since_ms == 0) {
       c.obuf_soft_since_ms = now;
-    } else if (now - c.obuf_soft_since_ms > lim.soft_seconds * 1000) {
-      // Strictly more than soft_seconds, as Redis ("elapsed <= soft seconds" is still fine).
+    } else if (lim.soft_seconds <= INT64_MAX / 1000 &&
+               now - c.obuf_soft_since_ms > lim.soft_seconds * 1000) {
+      // Strictly more than soft_seconds, as Redis ("elapsed <= soft seconds" is still fine). A
+      // soft_seconds too large to count in milliseconds is never reached.
       over = true;
     }
   } else {

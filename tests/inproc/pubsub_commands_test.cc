@@ -796,10 +796,26 @@ TEST_F(PubSubCommandsTest, GdispatchForwardsToPeersButGlocaldispatchDoesNot) {
 }
 
 // A member whose connection passes its output buffer limit while the dispatch loop writes to it
-// is killed at once (Server::CheckOutputLimits -> KillClient -> RemoveOwnerEntries), which erases
-// its membership from the group map DispatchLocal is iterating and frees the pid string the loop
-// still uses to build the inbox channel: heap-use-after-free under ASan. Disabled until
-// delivery defers kills to the end of the dispatch (see the test report).
+// must not be killed at once (Server::CheckOutputLimits -> KillClient -> RemoveOwnerEntries):
+// that would erase its membership from the group map DispatchLocal is iterating and free the pid
+// string the loop still uses to build the inbox channel (heap-use-after-free under ASan).
+// Delivery defers such kills to its end (Server::EndDelivery).
+// A soft output limit whose seconds are too many to count in milliseconds is never reached. The
+// comparison once multiplied them by 1000 and overflowed (found by UBSan in fuzz_commands), which
+// closed the subscriber at its second message.
+TEST_F(PubSubCommandsTest, ASoftLimitOfHugeSecondsNeverClosesTheClient) {
+  server().config().obuf_pubsub = OutputLimit{0, 1, INT64_MAX};
+  Client& m = NewResp3Client();
+  RunMulti(m, {"SUBSCRIBE", "ch"});
+  Client& p = srv_.NewClient();
+  EXPECT_EQ(Run(p, {"PUBLISH", "ch", "a"}), Int(1));  // Over the soft limit: its clock starts.
+  ASSERT_NE(m.obuf_soft_since_ms, 0);
+  m.obuf_soft_since_ms -= 1000 * 1000;  // Over it for 1,000 s.
+  EXPECT_EQ(Run(p, {"PUBLISH", "ch", "b"}), Int(1));
+  EXPECT_FALSE(m.close_asap);
+  EXPECT_EQ(srv_.Frames(m).size(), 2u);
+}
+
 TEST_F(PubSubCommandsTest, GdispatchSurvivesAMemberClosedForItsOutputLimit) {
   server().config().obuf_normal.hard = 1;  // Any frame closes an unsubscribed connection.
   Client& doomed = NewResp3Client();
