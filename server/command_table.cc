@@ -105,15 +105,14 @@ bool ArityOk(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
-void ReplyUnknownCommand(CommandContext& ctx) {
+std::string UnknownCommandError(std::span<const std::string_view> args) {
   // Redis quotes the first arguments, up to about 128 bytes of them.
-  std::string args;
-  for (size_t i = 1; i < ctx.args.size() && args.size() < 128; i++) {
-    size_t room = 128 - args.size();
-    args += fmt::format("'{}' ", ctx.args[i].substr(0, room));
+  std::string quoted;
+  for (size_t i = 1; i < args.size() && quoted.size() < 128; i++) {
+    size_t room = 128 - quoted.size();
+    quoted += fmt::format("'{}' ", args[i].substr(0, room));
   }
-  ctx.reply.Error(
-      fmt::format(fmt::runtime(errors::kUnknownCommandFmt), ctx.args[0].substr(0, 128), args));
+  return fmt::format(fmt::runtime(errors::kUnknownCommandFmt), args[0].substr(0, 128), quoted);
 }
 
 }  // namespace
@@ -197,8 +196,7 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args, const C
   };
 
   if (spec == nullptr) {
-    ReplyUnknownCommand(ctx);
-    if (c.multi != nullptr) c.multi->dirty = true;
+    refuse(UnknownCommandError(args));
     return;
   }
   if (!ArityOk(spec->arity, args.size())) {
