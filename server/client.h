@@ -29,8 +29,8 @@ struct Transaction {
     size_t first_arg;         // Index into arg_ends.
     size_t argc;
   };
-  std::string bytes;              // Every queued argument.
-  std::vector<size_t> arg_ends;   // Where each argument ends in bytes.
+  std::string bytes;             // Every queued argument.
+  std::vector<size_t> arg_ends;  // Where each argument ends in bytes.
   std::vector<Queued> commands;
   bool dirty = false;  // A command was refused while queued: EXEC answers -EXECABORT.
 

@@ -317,8 +317,8 @@ void Server::ExecTransaction(Client& c) {
   const bool held_before = c.HoldPushFrames();
   executing_transaction_ = true;
   // A transaction runs completely, as in Redis, even when its connection is closed meanwhile
-  // (CLIENT KILL of itself, an output limit passed by its own events): what it registers after
-  // that goes when the connection closes, at the end of this loop turn.
+  // (CLIENT KILL of itself, or its output limit, checked when one of its events arrives): what
+  // it registers after that goes when the connection closes, at the end of this loop turn.
   for (const Transaction::Queued& q : tx->commands) {
     Dispatch(c, std::span(args).subspan(q.first_arg, q.argc), q.spec);
   }

@@ -26,9 +26,9 @@ enum CommandFlag : uint32_t {
   kCmdFast = 1 << 6,
   kCmdLoading = 1 << 7,
   kCmdStale = 1 << 8,
-  kCmdDenyOom = 1 << 9,  // Adds data: refused with -OOM while used memory is over maxmemory.
-  kCmdNoMulti = 1 << 10,       // Refused inside MULTI (Redis's no_multi).
-  kCmdTransaction = 1 << 11,   // Runs at once inside MULTI instead of being queued.
+  kCmdDenyOom = 1 << 9,       // Adds data: refused with -OOM while used memory is over maxmemory.
+  kCmdNoMulti = 1 << 10,      // Refused inside MULTI (Redis's no_multi).
+  kCmdTransaction = 1 << 11,  // Runs at once inside MULTI instead of being queued.
 };
 
 // Everything a handler may use. args[0] is the command name as the client sent it.
