@@ -185,8 +185,6 @@ void Server::Execute(Client& c, std::span<const std::string_view> args, const Co
 }
 
 void Server::Dispatch(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {
-  stats_.total_commands++;
-  c.commands_processed++;
   CommandContext ctx{*this, c, args, c.writer};
   const CommandSpec* const named = spec;  // What a transaction queues: looked up again at EXEC.
   // A refused command also makes the transaction it was sent in fail at EXEC, as in Redis.
@@ -258,6 +256,9 @@ void Server::Dispatch(Client& c, std::span<const std::string_view> args, const C
     refuse(errors::kOom);
     return;
   }
+  // Counted as Redis counts calls: refused and queued commands are not.
+  stats_.total_commands++;
+  c.commands_processed++;
   c.last_command = fullname.empty() ? spec->name : fullname;
   spec->handler(ctx);
 }

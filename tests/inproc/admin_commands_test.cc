@@ -190,6 +190,7 @@ TEST_F(AdminCommandsTest, InfoStatsCountsCommandsAndResetstatZeroesThem) {
   server().pubsub().RemoveClient(&c);
   server().stats().net_input_bytes = 123;
   Run(c, {"PING"});
+  Run(c, {"NOSUCHCOMMAND"});  // Refused: not a call, so not counted, as in Redis.
   std::string info = Info(c, {"INFO", "stats"});
   EXPECT_EQ(InfoField(info, "total_commands_processed"), "2");
   EXPECT_EQ(InfoField(info, "total_connections_received"), "1");

@@ -47,14 +47,19 @@ class TransactionTest : public ::testing::Test {
 TEST_F(TransactionTest, QueuedCommandsRunOnlyAtExecAndReplyAsOneArray) {
   Client& c = srv_.NewClient();
   EXPECT_EQ(Run(c, {"MULTI"}), kOk);
+  const uint64_t after_multi = srv_.server().stats().total_commands;
   EXPECT_EQ(Run(c, {"GREG", "a", "META", "x", "1"}), kQueued);
   EXPECT_EQ(Run(c, {"GJOIN", "g"}), kQueued);
   EXPECT_EQ(Run(c, {"GCOUNT", "g"}), kQueued);
   EXPECT_EQ(Run(c, {"PING"}), kQueued);
+  EXPECT_EQ(srv_.server().stats().total_commands, after_multi) << "queueing is not a call";
   EXPECT_EQ(Owner("a"), "") << "nothing runs before EXEC";
   EXPECT_EQ(Run(observer(), {"GCOUNT", "g"}), Int(0));
 
+  const uint64_t calls = srv_.server().stats().total_commands;
   EXPECT_EQ(Run(c, {"EXEC"}), Arr({kOk, kOk, Int(1), Simple("PONG")}));
+  // As Redis counts calls: EXEC and the four it ran; queueing counted nothing.
+  EXPECT_EQ(srv_.server().stats().total_commands, calls + 5);
   EXPECT_EQ(Owner("a"), c.owner.pid.view());
   EXPECT_EQ(c.multi, nullptr);
   EXPECT_EQ(Run(c, {"EXEC"}), Err(errors::kExecWithoutMulti)) << "EXEC ends the transaction";
