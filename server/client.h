@@ -221,12 +221,10 @@ class Client {
     held_pushes_.append(out, frame_start);
     out.resize(frame_start);
   }
-  // Starts holding push frames; returns whether they were held already (a nested holder then
-  // leaves the release to the outer one).
-  bool HoldPushFrames() { return std::exchange(holding_pushes_, true); }
-  // Appends the held frames to out and stops holding, unless held_before.
-  void ReleasePushFrames(bool held_before) {
-    if (held_before) return;
+  // Server::Execute() holds push frames while a command runs, then releases them: appends them
+  // to out and stops holding.
+  void HoldPushFrames() { holding_pushes_ = true; }
+  void ReleasePushFrames() {
     holding_pushes_ = false;
     if (held_pushes_.empty()) return;
     out.append(held_pushes_);

@@ -181,7 +181,7 @@ void Server::Execute(Client& c, std::span<const std::string_view> args, const Co
       c.reply_mode = Client::ReplyMode::kOn;
       break;
   }
-  c.ReleasePushFrames(false);
+  c.ReleasePushFrames();
 }
 
 void Server::Dispatch(Client& c, std::span<const std::string_view> args, const CommandSpec* spec) {
@@ -282,8 +282,7 @@ void Server::QueueCommand(Client& c, std::span<const std::string_view> args,
         "queued transaction)",
         c.id, c.addr, held);
     c.multi.reset();
-    c.close_asap = true;
-    MarkPending(c);
+    KillClient(c, Reason::kDisconnect);
     return;
   }
   c.writer.SimpleString("QUEUED");
@@ -313,9 +312,9 @@ void Server::ExecTransaction(Client& c) {
     args.emplace_back(tx->bytes.data() + begin, end - begin);
     begin = end;
   }
+  // Events and messages this client gets from its own commands are held until the whole array
+  // is written (Execute()), so they never land inside it.
   c.writer.Array(tx->commands.size());
-  // Events and messages this client gets from its own commands must not land inside the array.
-  const bool held_before = c.HoldPushFrames();
   executing_transaction_ = true;
   // A transaction runs completely, as in Redis, even when its connection is closed meanwhile
   // (CLIENT KILL of itself, or its output limit, checked when one of its events arrives): what
@@ -324,7 +323,6 @@ void Server::ExecTransaction(Client& c) {
     Dispatch(c, std::span(args).subspan(q.first_arg, q.argc), q.spec);
   }
   executing_transaction_ = false;
-  c.ReleasePushFrames(held_before);
 }
 
 }  // namespace groupd
